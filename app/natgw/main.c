@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* natgw: the command line's front door; each command lives in its own file. */
+#include <stdio.h>
+#include <string.h>
+
+#include "natgw_build_config.h"
+#include "commands.h"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: natgw COMMAND [OPTIONS]\n"
+		"\n"
+		"A userspace NAT gateway that behaves like the AWS NAT gateway.\n"
+		"\n"
+		"commands:\n"
+		"  replay [CAPTURE]   run a capture taken inside a VPC through the NAT, in the\n"
+		"                     capture's own time; without CAPTURE, the built-in sample\n"
+		"                     of an ECS subnet talking to S3, DynamoDB, ECR and the internet\n"
+		"\n"
+		"  natgw COMMAND --help   options of a command\n"
+		"  natgw --version        version\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("natgw %s\n", NATGW_VERSION);
+		return 0;
+	}
+	if (strcmp(argv[1], "replay") == 0)
+		return natgw_cmd_replay(argc - 1, argv + 1);
+	fprintf(stderr, "natgw: '%s' is not a command (try natgw --help)\n", argv[1]);
+	return 2;
+}

@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Option values: addresses, networks, profiles, timeouts. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include "options.h"
+
+static int
+parse_ip(const char *s, size_t n, uint32_t *ip)
+{
+	char buf[INET_ADDRSTRLEN];
+	struct in_addr a;
+
+	if (n == 0 || n >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, n);
+	buf[n] = 0;
+	if (inet_pton(AF_INET, buf, &a) != 1)
+		return -1;
+	*ip = a.s_addr;
+	return 0;
+}
+
+int
+opt_inside_nets(struct natgw_nat_conf *c, const char *arg, char *err, size_t errlen)
+{
+	const char *p = arg;
+
+	c->n_inside = 0;
+	for (;;) {
+		size_t n = strcspn(p, ",");
+		const char *slash = memchr(p, '/', n);
+		char *end;
+		unsigned long len;
+		uint32_t ip, h, mask;
+
+		if (c->n_inside == NATGW_MAX_INSIDE) {
+			snprintf(err, errlen, "--inside-net: more than %d networks", NATGW_MAX_INSIDE);
+			return -1;
+		}
+		if (slash == NULL || parse_ip(p, (size_t)(slash - p), &ip) < 0) {
+			snprintf(err, errlen, "--inside-net: '%.*s' is not an IPv4 CIDR (A.B.C.D/N)",
+				(int)n, p);
+			return -1;
+		}
+		errno = 0;
+		len = strtoul(slash + 1, &end, 10);
+		if (errno || end != p + n || end == slash + 1 || len > 32) {
+			snprintf(err, errlen, "--inside-net: '%.*s' has a bad prefix length",
+				(int)n, p);
+			return -1;
+		}
+		mask = len ? ~0u << (32 - len) : 0;
+		h = ntohl(ip);
+		if (h & ~mask) {
+			snprintf(err, errlen, "--inside-net: '%.*s' has host bits set", (int)n, p);
+			return -1;
+		}
+		c->inside[c->n_inside].addr = h;
+		c->inside[c->n_inside].mask = mask;
+		c->n_inside++;
+		if (p[n] == 0)
+			return 0;
+		p += n + 1;
+	}
+}
+
+int
+opt_public_ips(struct natgw_nat_conf *c, const char *arg, char *err, size_t errlen)
+{
+	const char *p = arg;
+
+	c->n_public = 0;
+	for (;;) {
+		size_t n = strcspn(p, ",");
+		uint32_t ip;
+
+		if (c->n_public == NATGW_MAX_PUBLIC) {
+			snprintf(err, errlen, "--public-ip: more than %d addresses (the AWS NAT "
+				"gateway's limit)", NATGW_MAX_PUBLIC);
+			return -1;
+		}
+		if (parse_ip(p, n, &ip) < 0) {
+			snprintf(err, errlen, "--public-ip: '%.*s' is not an IPv4 address", (int)n, p);
+			return -1;
+		}
+		if (ip == 0 || ip == 0xffffffff) {
+			snprintf(err, errlen, "--public-ip: '%.*s' cannot be a source address",
+				(int)n, p);
+			return -1;
+		}
+		c->public_ip[c->n_public++] = ip;
+		if (p[n] == 0)
+			return 0;
+		p += n + 1;
+	}
+}
+
+int
+opt_profile(enum natgw_profile *pr, const char *arg, char *err, size_t errlen)
+{
+	if (strcmp(arg, "aws") == 0)
+		*pr = NATGW_PROFILE_AWS;
+	else if (strcmp(arg, "rfc") == 0)
+		*pr = NATGW_PROFILE_RFC;
+	else {
+		snprintf(err, errlen, "--profile: '%s' is not a profile (aws or rfc)", arg);
+		return -1;
+	}
+	return 0;
+}
+
+int
+opt_filtering(enum natgw_filtering *f, const char *arg, char *err, size_t errlen)
+{
+	if (strcmp(arg, "eif") == 0)
+		*f = NATGW_FILTER_EIF;
+	else if (strcmp(arg, "adf") == 0)
+		*f = NATGW_FILTER_ADF;
+	else if (strcmp(arg, "apdf") == 0)
+		*f = NATGW_FILTER_APDF;
+	else {
+		snprintf(err, errlen, "--filtering: '%s' is not a filtering mode (eif, adf or apdf)",
+			arg);
+		return -1;
+	}
+	return 0;
+}
+
+int
+opt_uint(uint64_t *v, const char *name, const char *arg, uint64_t lo, uint64_t hi,
+		char *err, size_t errlen)
+{
+	char *end;
+	unsigned long long x;
+
+	errno = 0;
+	x = strtoull(arg, &end, 10);
+	if (errno || end == arg || *end || arg[0] == '-' || x < lo || x > hi) {
+		snprintf(err, errlen, "%s: '%s' is not a whole number from %llu to %llu", name, arg,
+			(unsigned long long)lo, (unsigned long long)hi);
+		return -1;
+	}
+	*v = x;
+	return 0;
+}
+
+int
+opt_timeout(struct natgw_nat_conf *c, const char *arg, char *err, size_t errlen)
+{
+	const char *eq = strchr(arg, '=');
+	uint64_t s;
+	int i;
+
+	for (i = 0; eq && i < NATGW_TO_MAX; i++) {
+		const char *n = natgw_timeout_name(i);
+
+		if (strlen(n) == (size_t)(eq - arg) && strncmp(arg, n, (size_t)(eq - arg)) == 0) {
+			if (opt_uint(&s, "--timeout", eq + 1, 1, 86400, err, errlen) < 0)
+				return -1;
+			c->timeout_ns[i] = s * 1000000000ull;
+			return 0;
+		}
+	}
+	snprintf(err, errlen, "--timeout: '%s' is not CLASS=SECONDS with CLASS one of "
+		"tcp_syn, tcp_est, tcp_trans, udp, icmp", arg);
+	return -1;
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Parsing of the values natgw's options take; every error is one line naming the
+ * option and the value. */
+#ifndef NATGW_APP_OPTIONS_H
+#define NATGW_APP_OPTIONS_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#include "natgw_nat.h"
+
+/* Parse "A.B.C.D/N[,...]" into c->inside. */
+int opt_inside_nets(struct natgw_nat_conf *c, const char *arg, char *err, size_t errlen);
+/* Parse "A.B.C.D[,...]" into c->public_ip. */
+int opt_public_ips(struct natgw_nat_conf *c, const char *arg, char *err, size_t errlen);
+/* Parse "aws" or "rfc". */
+int opt_profile(enum natgw_profile *p, const char *arg, char *err, size_t errlen);
+/* Parse "eif", "adf" or "apdf". */
+int opt_filtering(enum natgw_filtering *f, const char *arg, char *err, size_t errlen);
+/* Parse "CLASS=SECONDS" into c->timeout_ns. */
+int opt_timeout(struct natgw_nat_conf *c, const char *arg, char *err, size_t errlen);
+/* Parse an unsigned integer in [lo, hi]. */
+int opt_uint(uint64_t *v, const char *name, const char *arg, uint64_t lo, uint64_t hi,
+		char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,338 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* natgw replay: options, the EAL set up for a run without hugepages or root,
+ * the run, then outputs that appear only once complete. */
+#include <errno.h>
+#include <inttypes.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_log.h>
+
+#include "natgw_build_config.h"
+#include "commands.h"
+#include "options.h"
+
+#define DEFAULT_INSIDE "10.0.0.0/16"
+#define DEFAULT_PUBLIC "203.0.113.10"
+#define DEFAULT_OUT "natgw-out"
+#define SAMPLE "ecs-sample.pcap"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: natgw replay [CAPTURE] [OPTIONS]\n"
+		"\n"
+		"Replay CAPTURE, taken inside a VPC (tcpdump on a host: both directions,\n"
+		"private addresses), through the NAT in the capture's own time. Packets from\n"
+		"the inside networks enter the NAT's inside; answers are re-addressed to the\n"
+		"public endpoint the NAT mapped, as the internet sends them, and enter its\n"
+		"outside. Without CAPTURE: the built-in sample, an ECS subnet (%s)\n"
+		"talking to S3, DynamoDB, ECR and the internet, as %s.\n"
+		"\n"
+		"Writes OUT/outside.pcap (what left for the internet), OUT/inside.pcap (what\n"
+		"was delivered back inside), OUT/report.json, and prints a summary.\n"
+		"The same capture and options always give byte-identical outputs.\n"
+		"\n"
+		"options:\n"
+		"  -i, --inside-net CIDR[,CIDR...]  the private networks behind the NAT\n"
+		"                                   (required with CAPTURE; up to %d)\n"
+		"  -p, --public-ip IP[,IP...]       the NAT's public addresses (required with\n"
+		"                                   CAPTURE; 1 to %d, like the AWS gateway)\n"
+		"  -o, --out DIR                    output directory (default: %s)\n"
+		"  -P, --profile aws|rfc            behaviour: the AWS NAT gateway (default) or\n"
+		"                                   RFC 4787/5382/5508 endpoint-independent NAT\n"
+		"  -f, --filtering eif|adf|apdf     rfc profile's inbound filtering (default eif)\n"
+		"  -t, --timeout CLASS=SECONDS      idle timeout of tcp_syn, tcp_est, tcp_trans,\n"
+		"                                   udp or icmp; repeat for several\n"
+		"  -m, --max-sessions N             session table size (default 262144)\n"
+		"      --mtu BYTES                  largest IP packet forwarded (aws: 8500)\n"
+		"  -q, --quiet                      no summary, no progress\n"
+		"  -h, --help                       this text\n"
+		"\n"
+		"Exit status: 0 done, 1 the run failed, 2 bad options.\n",
+		DEFAULT_INSIDE, DEFAULT_PUBLIC, NATGW_MAX_INSIDE, NATGW_MAX_PUBLIC, DEFAULT_OUT);
+}
+
+/* The built-in sample, from the build tree or where it was installed. */
+static const char *
+sample_path(void)
+{
+	static char p[4096];
+
+	snprintf(p, sizeof(p), "%s/%s", NATGW_SRCDATA, SAMPLE);
+	if (access(p, R_OK) == 0)
+		return p;
+	snprintf(p, sizeof(p), "%s/%s", NATGW_DATADIR, SAMPLE);
+	return p;
+}
+
+/* mkdir -p: the output directory and any missing parents. */
+static int
+mkdir_p(const char *path)
+{
+	char p[4096];
+	size_t i, n = strlen(path);
+
+	if (n == 0 || n >= sizeof(p)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(p, path, n + 1);
+	for (i = 1; i <= n; i++) {
+		if (p[i] != '/' && p[i] != 0)
+			continue;
+		p[i] = 0;
+		if (mkdir(p, 0777) < 0 && errno != EEXIST)
+			return -1;
+		p[i] = i < n ? '/' : 0;
+	}
+	return 0;
+}
+
+static double
+wall_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + t.tv_nsec / 1e9;
+}
+
+struct progress {
+	double last;
+	bool shown;
+};
+
+/* On a terminal only, at most a few times a second. */
+static void
+show_progress(void *arg, uint64_t frames, uint64_t done, uint64_t total)
+{
+	struct progress *p = arg;
+	double now = wall_s();
+
+	if (now - p->last < 0.25)
+		return;
+	p->last = now;
+	p->shown = true;
+	if (total)
+		fprintf(stderr, "\rreplay: %5.1f%%  %" PRIu64 " frames", 100.0 * done / total, frames);
+	else
+		fprintf(stderr, "\rreplay: %" PRIu64 " frames", frames);
+}
+
+static int
+init_eal(uint32_t max_sessions, char *err, size_t errlen)
+{
+	char mem[32], prefix[64];
+	/* Room for the tables (about 400 bytes a session) and the buffers. */
+	unsigned long mb = 128 + (unsigned long)max_sessions * 512 / (1024 * 1024);
+	char *args[] = {
+		"natgw", "--no-huge", "-m", mem, "--no-pci", "--no-shconf",
+		"--file-prefix", prefix, "-l", "0", "--no-telemetry",
+		"--log-level", "lib.eal:error", NULL,
+	};
+
+	snprintf(mem, sizeof(mem), "%lu", mb);
+	/* Concurrent replays must not share a runtime directory. */
+	snprintf(prefix, sizeof(prefix), "natgw-replay-%ld", (long)getpid());
+	if (rte_eal_init((int)RTE_DIM(args) - 1, args) < 0) {
+		snprintf(err, errlen, "DPDK EAL initialisation failed: %s", rte_strerror(rte_errno));
+		return -1;
+	}
+	return 0;
+}
+
+int
+natgw_cmd_replay(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{"inside-net", required_argument, NULL, 'i'},
+		{"public-ip", required_argument, NULL, 'p'},
+		{"out", required_argument, NULL, 'o'},
+		{"profile", required_argument, NULL, 'P'},
+		{"filtering", required_argument, NULL, 'f'},
+		{"timeout", required_argument, NULL, 't'},
+		{"max-sessions", required_argument, NULL, 'm'},
+		{"mtu", required_argument, NULL, 'M'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *inside = NULL, *public = NULL, *out = DEFAULT_OUT, *profile = "aws";
+	const char *filtering = NULL, *timeouts[NATGW_TO_MAX * 4];
+	uint64_t max_sessions = 0, mtu = 0;
+	unsigned int nt = 0, i;
+	bool quiet = false;
+	struct natgw_replay_conf rc;
+	struct natgw_replay_result res;
+	enum natgw_profile pr;
+	struct progress prog = {0};
+	char err[512], op[4096], ip[4096], rp[4096], fo[4096], fi[4096], fr[4096];
+	struct stat st;
+	int c, status = 1;
+
+	memset(&rc, 0, sizeof(rc));
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "i:p:o:P:f:t:m:qh", lo, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			inside = optarg;
+			break;
+		case 'p':
+			public = optarg;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'P':
+			profile = optarg;
+			break;
+		case 'f':
+			filtering = optarg;
+			break;
+		case 't':
+			if (nt == RTE_DIM(timeouts)) {
+				fprintf(stderr, "natgw replay: --timeout: too many\n");
+				return 2;
+			}
+			timeouts[nt++] = optarg;
+			break;
+		case 'm':
+			if (opt_uint(&max_sessions, "--max-sessions", optarg, 64, 1u << 26,
+					err, sizeof(err)) < 0)
+				goto bad;
+			break;
+		case 'M':
+			if (opt_uint(&mtu, "--mtu", optarg, 576, 65535, err, sizeof(err)) < 0)
+				goto bad;
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			fprintf(stderr, "natgw replay: see natgw replay --help\n");
+			return 2;
+		}
+	}
+	if (argc - optind > 1) {
+		fprintf(stderr, "natgw replay: one capture at a time ('%s' is extra)\n",
+			argv[optind + 1]);
+		return 2;
+	}
+	if (optind < argc) {
+		rc.capture = argv[optind];
+		if (!inside || !public) {
+			fprintf(stderr, "natgw replay: %s is required with a capture: which "
+				"networks are inside, and the NAT's public address\n",
+				!inside ? "--inside-net" : "--public-ip");
+			return 2;
+		}
+	} else {
+		rc.capture = sample_path();
+		inside = inside ? inside : DEFAULT_INSIDE;
+		public = public ? public : DEFAULT_PUBLIC;
+	}
+	if (opt_profile(&pr, profile, err, sizeof(err)) < 0)
+		goto bad;
+	natgw_nat_conf_defaults(&rc.nat, pr);
+	if (opt_inside_nets(&rc.nat, inside, err, sizeof(err)) < 0 ||
+			opt_public_ips(&rc.nat, public, err, sizeof(err)) < 0)
+		goto bad;
+	if (filtering) {
+		if (pr != NATGW_PROFILE_RFC) {
+			snprintf(err, sizeof(err), "--filtering: only the rfc profile has a choice "
+				"(aws filters by endpoint, as the AWS gateway does)");
+			goto bad;
+		}
+		if (opt_filtering(&rc.nat.filtering, filtering, err, sizeof(err)) < 0)
+			goto bad;
+	}
+	for (i = 0; i < nt; i++)
+		if (opt_timeout(&rc.nat, timeouts[i], err, sizeof(err)) < 0)
+			goto bad;
+	if (max_sessions)
+		rc.nat.max_sessions = (uint32_t)max_sessions;
+	if (mtu)
+		rc.nat.mtu = (uint16_t)mtu;
+	if (natgw_nat_conf_check(&rc.nat, err, sizeof(err)) < 0)
+		goto bad;
+	if (access(rc.capture, R_OK) < 0) {
+		fprintf(stderr, "natgw replay: %s: %s\n", rc.capture, strerror(errno));
+		return 1;
+	}
+	if (mkdir_p(out) < 0) {
+		fprintf(stderr, "natgw replay: --out %s: %s\n", out, strerror(errno));
+		return 1;
+	}
+	if (stat(out, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "natgw replay: --out %s: not a directory\n", out);
+		return 1;
+	}
+	/* Work under .part names; only a finished run gets the real ones, so that
+	 * nothing left by a failure looks complete. */
+	snprintf(op, sizeof(op), "%s/outside.pcap.part", out);
+	snprintf(ip, sizeof(ip), "%s/inside.pcap.part", out);
+	snprintf(rp, sizeof(rp), "%s/report.json.part", out);
+	snprintf(fo, sizeof(fo), "%s/outside.pcap", out);
+	snprintf(fi, sizeof(fi), "%s/inside.pcap", out);
+	snprintf(fr, sizeof(fr), "%s/report.json", out);
+	unlink(fo);
+	unlink(fi);
+	unlink(fr);
+	rc.outside_path = op;
+	rc.inside_path = ip;
+	if (!quiet && isatty(STDERR_FILENO)) {
+		rc.progress = show_progress;
+		rc.progress_arg = &prog;
+	}
+	if (init_eal(rc.nat.max_sessions, err, sizeof(err)) < 0) {
+		fprintf(stderr, "natgw replay: %s\n", err);
+		return 1;
+	}
+	if (natgw_replay_run(&rc, &res, err, sizeof(err)) < 0) {
+		if (prog.shown)
+			fputc('\n', stderr);
+		fprintf(stderr, "natgw replay: %s\n", err);
+		goto done;
+	}
+	if (prog.shown)
+		fprintf(stderr, "\r%*s\r", 40, "");
+	if (natgw_report_write(rp, &rc, &res, err, sizeof(err)) < 0) {
+		fprintf(stderr, "natgw replay: %s\n", err);
+		unlink(op);
+		unlink(ip);
+		unlink(rp);
+		goto done;
+	}
+	if (rename(op, fo) < 0 || rename(ip, fi) < 0 || rename(rp, fr) < 0) {
+		fprintf(stderr, "natgw replay: %s: %s\n", out, strerror(errno));
+		goto done;
+	}
+	if (!quiet) {
+		natgw_report_summary(stdout, &rc, &res);
+		printf("wrote %s, %s, %s\n", fo, fi, fr);
+	}
+	status = 0;
+done:
+	natgw_nat_free(res.nat);
+	snprintf(op, sizeof(op), "%s", rte_eal_get_runtime_dir());
+	rte_eal_cleanup();
+	/* With --no-shconf the per-run runtime directory stays empty: leave
+	 * nothing behind. */
+	rmdir(op);
+	return status;
+bad:
+	fprintf(stderr, "natgw replay: %s\n", err);
+	return 2;
+}

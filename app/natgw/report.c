@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * report.json and the human summary. The report is built with jansson, section
+ * by section; the flows, which can be millions, are streamed one object at a
+ * time instead of being held as one tree.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include <jansson.h>
+
+#include "natgw_build_config.h"
+#include "commands.h"
+
+#define JFLAGS (JSON_PRESERVE_ORDER | JSON_COMPACT)
+
+static const char *
+ip_str(uint32_t ip, char *buf)
+{
+	struct in_addr a = {.s_addr = ip};
+
+	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
+}
+
+static const char *
+proto_name(uint8_t p)
+{
+	return p == 6 ? "tcp" : p == 17 ? "udp" : p == 1 ? "icmp" : "?";
+}
+
+static const char *
+tcp_state_name(uint8_t s)
+{
+	static const char *const n[] = {"", "syn_sent", "established", "fin_wait", "closed",
+		"reset"};
+
+	return s < sizeof(n) / sizeof(n[0]) ? n[s] : "?";
+}
+
+static json_t *
+config_json(const struct natgw_replay_conf *c)
+{
+	const struct natgw_nat_conf *n = &c->nat;
+	json_t *o = json_object(), *a, *t;
+	char b[INET_ADDRSTRLEN], nb[64];
+	unsigned int i;
+
+	json_object_set_new(o, "profile", json_string(natgw_profile_name(n->profile)));
+	a = json_array();
+	for (i = 0; i < n->n_inside; i++) {
+		uint32_t len = (uint32_t)__builtin_popcount(n->inside[i].mask);
+
+		snprintf(nb, sizeof(nb), "%s/%u", ip_str(htonl(n->inside[i].addr), b), len);
+		json_array_append_new(a, json_string(nb));
+	}
+	json_object_set_new(o, "inside_nets", a);
+	a = json_array();
+	for (i = 0; i < n->n_public; i++)
+		json_array_append_new(a, json_string(ip_str(n->public_ip[i], b)));
+	json_object_set_new(o, "public_ips", a);
+	json_object_set_new(o, "filtering", json_string(natgw_filtering_name(n->filtering)));
+	json_object_set_new(o, "port_range", json_pack("[ii]", n->port_lo, n->port_hi));
+	json_object_set_new(o, "per_destination_limit", json_integer(n->per_dest_limit));
+	json_object_set_new(o, "mtu", json_integer(n->mtu));
+	json_object_set_new(o, "max_sessions", json_integer(n->max_sessions));
+	t = json_object();
+	for (i = 0; i < NATGW_TO_MAX; i++)
+		json_object_set_new(t, natgw_timeout_name(i),
+			json_real((double)n->timeout_ns[i] / 1e9));
+	json_object_set_new(o, "timeouts_s", t);
+	json_object_set_new(o, "fragments", json_pack("{sbsb}", "udp", n->frag_udp,
+		"tcp_icmp", n->frag_tcp_icmp));
+	json_object_set_new(o, "rst_on_stale", json_boolean(n->rst_on_stale));
+	return o;
+}
+
+static json_t *
+flow_json(const struct natgw_flow_record *f)
+{
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN], c[INET_ADDRSTRLEN];
+	json_t *o = json_pack("{sssssisssisssisIsIsIsIsIsIss}",
+		"proto", proto_name(f->proto),
+		"inside_ip", ip_str(f->in_ip, a),
+		"inside_port", ntohs(f->in_port),
+		"destination_ip", ip_str(f->rem_ip, b),
+		"destination_port", ntohs(f->rem_port),
+		"public_ip", ip_str(f->pub_ip, c),
+		"public_port", ntohs(f->pub_port),
+		"packets_out", (json_int_t)f->pkts[0],
+		"bytes_out", (json_int_t)f->bytes[0],
+		"packets_in", (json_int_t)f->pkts[1],
+		"bytes_in", (json_int_t)f->bytes[1],
+		"first_ns", (json_int_t)f->first_ns,
+		"last_ns", (json_int_t)f->last_ns,
+		"end", natgw_end_name(f->end));
+
+	json_object_set_new(o, "end_ns", f->end_ns ? json_integer((json_int_t)f->end_ns) :
+		json_null());
+	if (f->proto == 6)
+		json_object_set_new(o, "tcp_state", json_string(tcp_state_name(f->tcp_state)));
+	json_object_set_new(o, "opened_by", json_string(f->inbound ? "outside" : "inside"));
+	return o;
+}
+
+/* Dump one member of the top-level object, taking ownership of @p v. */
+static int
+member(FILE *f, const char *name, json_t *v, bool last)
+{
+	int rc;
+
+	fprintf(f, "  \"%s\": ", name);
+	rc = json_dumpf(v, f, JFLAGS);
+	fputs(last ? "\n" : ",\n", f);
+	json_decref(v);
+	return rc;
+}
+
+int
+natgw_report_write(const char *path, const struct natgw_replay_conf *c,
+		const struct natgw_replay_result *r, char *err, size_t errlen)
+{
+	const struct natgw_nat_stats *st = natgw_nat_stats(r->nat);
+	const struct natgw_flow_record *flows;
+	size_t nflows, i;
+	json_t *o;
+	FILE *f = fopen(path, "w");
+	int rc = 0;
+
+	if (f == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	flows = natgw_nat_flow_log(r->nat, &nflows);
+	fputs("{\n", f);
+	rc |= member(f, "natgw", json_pack("{ssss}", "version", NATGW_VERSION, "mode", "replay"),
+		false);
+	rc |= member(f, "config", config_json(c), false);
+	rc |= member(f, "capture", json_pack("{sssssIsIsIsf}",
+		"file", c->capture, "link_type", r->linktype,
+		"frames", (json_int_t)r->frames,
+		"first_ns", (json_int_t)r->first_ns, "last_ns", (json_int_t)r->last_ns,
+		"duration_s", (double)(r->last_ns - r->first_ns) / 1e9), false);
+	o = json_object();
+	for (i = 0; i < NATGW_SKIP_MAX; i++)
+		json_object_set_new(o, natgw_skip_name(i), json_integer((json_int_t)r->skip[i]));
+	rc |= member(f, "replay", json_pack("{sIsIsIsIsosIsI}",
+		"to_inside", (json_int_t)r->to_side[NATGW_SIDE_INSIDE],
+		"to_outside", (json_int_t)r->to_side[NATGW_SIDE_OUTSIDE],
+		"readdressed", (json_int_t)r->readdressed,
+		"unmapped", (json_int_t)r->unmapped,
+		"skipped", o,
+		"written_outside", (json_int_t)r->out_frames[NATGW_SIDE_OUTSIDE],
+		"written_inside", (json_int_t)r->out_frames[NATGW_SIDE_INSIDE]), false);
+	o = json_object();
+	for (i = 0; i < NATGW_M_MAX; i++)
+		json_object_set_new(o, natgw_metric_name(i), json_integer((json_int_t)st->metric[i]));
+	rc |= member(f, "metrics", o, false);
+	o = json_object();
+	for (i = 0; i < NATGW_DROP_MAX; i++)
+		json_object_set_new(o, natgw_drop_name(i), json_integer((json_int_t)st->drop[i]));
+	rc |= member(f, "drops", o, false);
+	rc |= member(f, "counters", json_pack("{sIsIsIsIsI}",
+		"rst_sent", (json_int_t)st->rst_sent,
+		"sessions_created", (json_int_t)st->sessions_created,
+		"sessions_peak", (json_int_t)st->sessions_peak,
+		"frags_tracked", (json_int_t)st->frags_tracked,
+		"flows_reported", (json_int_t)nflows), false);
+	fputs("  \"flows\": [", f);
+	for (i = 0; i < nflows; i++) {
+		json_t *fo = flow_json(&flows[i]);
+
+		fputs(i ? ",\n    " : "\n    ", f);
+		rc |= json_dumpf(fo, f, JFLAGS);
+		json_decref(fo);
+	}
+	fputs(nflows ? "\n  ]\n}\n" : "]\n}\n", f);
+	if (rc != 0 || ferror(f)) {
+		snprintf(err, errlen, "%s: writing the report failed: %s", path, strerror(errno));
+		fclose(f);
+		return -1;
+	}
+	if (fclose(f) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void
+human_bytes(uint64_t b, char *buf, size_t n)
+{
+	const char *u[] = {"B", "kB", "MB", "GB", "TB"};
+	double v = (double)b;
+	int i = 0;
+
+	while (v >= 1000 && i < 4) {
+		v /= 1000;
+		i++;
+	}
+	snprintf(buf, n, i ? "%.1f %s" : "%.0f %s", v, u[i]);
+}
+
+void
+natgw_report_summary(FILE *f, const struct natgw_replay_conf *c,
+		const struct natgw_replay_result *r)
+{
+	const struct natgw_nat_stats *st = natgw_nat_stats(r->nat);
+	const uint64_t *m = st->metric;
+	char b1[32], b2[32], b3[32], b4[32];
+	const char *base = strrchr(c->capture, '/');
+	unsigned int i, n;
+
+	human_bytes(m[NATGW_M_BytesInFromSource], b1, sizeof(b1));
+	human_bytes(m[NATGW_M_BytesOutToDestination], b2, sizeof(b2));
+	human_bytes(m[NATGW_M_BytesInFromDestination], b3, sizeof(b3));
+	human_bytes(m[NATGW_M_BytesOutToSource], b4, sizeof(b4));
+	fprintf(f, "natgw replay: %s (%s), %" PRIu64 " frames over %.3f s, profile %s\n",
+		base ? base + 1 : c->capture, r->linktype, r->frames,
+		(double)(r->last_ns - r->first_ns) / 1e9, natgw_profile_name(c->nat.profile));
+	fprintf(f, "  inside -> outside: %" PRIu64 " packets (%s) in, %" PRIu64
+		" packets (%s) out to destinations\n",
+		m[NATGW_M_PacketsInFromSource], b1, m[NATGW_M_PacketsOutToDestination], b2);
+	fprintf(f, "  outside -> inside: %" PRIu64 " packets (%s) in, %" PRIu64
+		" packets (%s) out to sources\n",
+		m[NATGW_M_PacketsInFromDestination], b3, m[NATGW_M_PacketsOutToSource], b4);
+	fprintf(f, "  sessions: %" PRIu64 " made, %" PRIu64 " at most at once; connections: %"
+		PRIu64 " attempted, %" PRIu64 " established, %" PRIu64 " idle timeouts, peak %"
+		PRIu64 " TCP\n", st->sessions_created, st->sessions_peak,
+		m[NATGW_M_ConnectionAttemptCount], m[NATGW_M_ConnectionEstablishedCount],
+		m[NATGW_M_IdleTimeoutCount], m[NATGW_M_ActiveConnectionCount]);
+	fprintf(f, "  drops: %" PRIu64 " (PacketsDropCount)", m[NATGW_M_PacketsDropCount]);
+	for (i = 0, n = 0; i < NATGW_DROP_MAX; i++)
+		if (st->drop[i])
+			fprintf(f, "%s%s %" PRIu64, n++ ? ", " : ": ", natgw_drop_name(i), st->drop[i]);
+	fputc('\n', f);
+	if (st->rst_sent)
+		fprintf(f, "  RSTs sent back inside for connections the NAT no longer knows: %"
+			PRIu64 "\n", st->rst_sent);
+	if (m[NATGW_M_ErrorPortAllocation])
+		fprintf(f, "  ErrorPortAllocation: %" PRIu64 "\n", m[NATGW_M_ErrorPortAllocation]);
+	for (i = 0, n = 0; i < NATGW_SKIP_MAX; i++)
+		if (r->skip[i])
+			fprintf(f, "%s%s %" PRIu64, n++ ? ", " : "  not replayed: ",
+				natgw_skip_name(i), r->skip[i]);
+	if (n)
+		fputc('\n', f);
+}

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Capture replay: a capture taken inside the VPC, run through the NAT engine in
+ * the capture's own (virtual) time, with what leaves each side written out.
+ *
+ * Capture files are read by libpcap (pcap and pcapng, nanosecond timestamps
+ * kept) and every supported link type is turned into Ethernet, which is what the
+ * engine and the DPDK ports carry.
+ */
+#ifndef NATGW_PCAP_H
+#define NATGW_PCAP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stddef.h>
+
+#include "natgw_nat.h"
+
+/* Frames the replay sets aside before the NAT, X(name): they would not have
+ * reached a NAT gateway, or cannot be replayed faithfully. */
+#define NATGW_SKIP_REASONS(X) \
+	X(intra_vpc)         /* inside to inside: routed by the VPC, not the NAT */ \
+	X(not_via_nat)       /* neither end inside */ \
+	X(capture_truncated) /* cut by the capture's snap length */ \
+	X(frame_too_large)   /* over 65407 bytes, more than one buffer holds */
+
+/** Skip reasons, NATGW_SKIP_<name>. */
+enum natgw_skip {
+#define NATGW_SKIP_ENUM(n) NATGW_SKIP_##n,
+	NATGW_SKIP_REASONS(NATGW_SKIP_ENUM)
+#undef NATGW_SKIP_ENUM
+	NATGW_SKIP_MAX
+};
+
+/** @return the skip reason's name. */
+const char *natgw_skip_name(enum natgw_skip s);
+
+struct natgw_pcap_reader;
+
+/**
+ * Open a capture for reading.
+ * @return the reader, or NULL with a one-line reason in @p err (unreadable,
+ *   not a capture, unsupported link type).
+ */
+struct natgw_pcap_reader *natgw_pcap_open(const char *path, char *err, size_t errlen);
+
+/**
+ * Read the next frame as Ethernet into @p buf (@p cap bytes).
+ * @param ts_ns the frame's timestamp, ns
+ * @param len the frame's length in @p buf
+ * @param wire_len its length on the wire (converted to Ethernet)
+ * @return 1 for a frame, 0 at the end, -1 on a read error with @p err filled.
+ *   A frame larger than @p cap is returned with *len = 0 and *wire_len set.
+ */
+int natgw_pcap_next(struct natgw_pcap_reader *r, uint8_t *buf, uint32_t cap,
+		uint64_t *ts_ns, uint32_t *len, uint32_t *wire_len, char *err, size_t errlen);
+
+/** @return the capture's link type name, e.g. "EN10MB". */
+const char *natgw_pcap_linktype(const struct natgw_pcap_reader *r);
+
+/** @return how far into the file the reader is, in bytes. */
+uint64_t natgw_pcap_offset(const struct natgw_pcap_reader *r);
+
+/** Close a reader. */
+void natgw_pcap_close(struct natgw_pcap_reader *r);
+
+struct natgw_pcap_writer;
+
+/** Create an Ethernet, nanosecond pcap file. NULL with @p err on failure. */
+struct natgw_pcap_writer *natgw_pcap_writer_open(const char *path, char *err, size_t errlen);
+/** Append a frame. */
+void natgw_pcap_write(struct natgw_pcap_writer *w, const uint8_t *frame, uint32_t len,
+		uint64_t ts_ns);
+/** Flush and close; @return 0, or -1 with @p err filled (disk full...). */
+int natgw_pcap_writer_close(struct natgw_pcap_writer *w, char *err, size_t errlen);
+
+/** What a replay needs. */
+struct natgw_replay_conf {
+	const char *capture;            /**< input file */
+	const char *outside_path;       /**< where to write what left for the internet */
+	const char *inside_path;        /**< where to write what went back inside */
+	struct natgw_nat_conf nat;      /**< the engine's configuration */
+	/** Called about every 64k frames with the bytes read so far and the
+	 * file's size, for progress; may be NULL. */
+	void (*progress)(void *arg, uint64_t frames, uint64_t done, uint64_t total);
+	void *progress_arg;
+};
+
+/** What a replay did. */
+struct natgw_replay_result {
+	struct natgw_nat *nat;       /**< the engine, finished: stats and flow log */
+	char linktype[32];           /**< the capture's link type */
+	uint64_t frames;             /**< frames read */
+	uint64_t first_ns, last_ns;  /**< time span of the capture */
+	uint64_t to_side[NATGW_SIDES]; /**< frames given to each side */
+	uint64_t readdressed;        /**< inbound frames re-addressed to a mapping */
+	uint64_t unmapped;           /**< inbound frames with no mapping */
+	uint64_t skip[NATGW_SKIP_MAX]; /**< frames set aside, per reason */
+	uint64_t out_frames[NATGW_SIDES]; /**< frames written, per side */
+};
+
+/**
+ * Run a replay. On success the output files are complete; on failure they are
+ * removed and @p err says why in one line.
+ * @return 0 or -1.
+ */
+int natgw_replay_run(const struct natgw_replay_conf *c, struct natgw_replay_result *res,
+		char *err, size_t errlen);
+
+#endif /* NATGW_PCAP_H */

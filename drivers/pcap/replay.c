@@ -1,0 +1,311 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Capture replay in virtual time. A capture taken inside the VPC shows both
+ * directions with private addresses; the replay sends what the inside sent into
+ * the NAT's inside, and first re-addresses what came back to what the internet
+ * really sent (the public endpoint the NAT mapped) before it enters the outside.
+ * The NAT engine's burst function is the same one the DPDK workers run.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <netinet/in.h>
+#include <pcap/pcap.h>
+
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include "natgw_pcap.h"
+
+/* Bursts in replay hold frames of one direction and one timestamp, so that each
+ * frame is processed at its own time. */
+#define REPLAY_BURST 32
+#define EXPIRE_BUDGET 1024
+
+static const char *const skip_names[NATGW_SKIP_MAX] = {
+#define NATGW_SKIP_NAME(n) #n,
+	NATGW_SKIP_REASONS(NATGW_SKIP_NAME)
+#undef NATGW_SKIP_NAME
+};
+
+const char *
+natgw_skip_name(enum natgw_skip s)
+{
+	return s < NATGW_SKIP_MAX ? skip_names[s] : "?";
+}
+
+struct replay {
+	const struct natgw_replay_conf *c;
+	struct natgw_replay_result *res;
+	struct natgw_nat *nat;
+	struct rte_hash *frags; /* inbound first fragments: (src,dst,id,proto) -> public ip */
+	struct natgw_pcap_writer *w[NATGW_SIDES];
+	struct rte_mbuf *batch[REPLAY_BURST];
+	uint16_t nb;
+	enum natgw_side side;
+	uint64_t ts;
+};
+
+static uint32_t
+rd32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return v;
+}
+
+static void
+frag_key(struct natgw_flow_key *fk, const struct natgw_pkt_info *pi, const uint8_t *ip)
+{
+	memset(fk, 0, sizeof(*fk));
+	fk->src_ip = rd32(ip + 12);
+	fk->dst_ip = rd32(ip + 16);
+	fk->src_port = pi->ip_id;
+	fk->proto = ip[9];
+}
+
+/* Address an inbound frame as the internet would have: to the public endpoint
+ * of its flow, or, with no mapping, to the first public address with its own
+ * ports, so that the NAT decides what to do with it. */
+static void
+readdress(struct replay *r, struct rte_mbuf *m)
+{
+	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
+	const struct natgw_nat_conf *nc = natgw_nat_conf(r->nat);
+	struct natgw_pkt_info pi;
+	enum natgw_drop why = natgw_pkt_parse(frame, rte_pktmbuf_data_len(m), &pi);
+	const struct natgw_flow_key *k = &pi.key;
+	struct natgw_flow_key fk;
+	uint32_t pub = nc->public_ip[0];
+	uint16_t port = k->dst_port;
+	const uint8_t *ip = frame + pi.l3_off;
+	void *d;
+
+	if (why != NATGW_DROP_NONE) {
+		if (!natgw_drop_counted(why))
+			return;
+		/* Malformed past the IP header: change the address alone, as a
+		 * non-first fragment would be. */
+		pi.flags = NATGW_PKT_F_FRAG;
+		natgw_pkt_rewrite(frame, &pi, true, pub, 0);
+		r->res->unmapped++;
+		return;
+	}
+	if ((pi.flags & (NATGW_PKT_F_FRAG | NATGW_PKT_F_FRAG_FIRST)) == NATGW_PKT_F_FRAG) {
+		frag_key(&fk, &pi, ip);
+		if (rte_hash_lookup_data(r->frags, &fk, &d) >= 0) {
+			pub = (uint32_t)(uintptr_t)d;
+			r->res->readdressed++;
+		} else {
+			r->res->unmapped++;
+		}
+		natgw_pkt_rewrite(frame, &pi, true, pub, 0);
+		return;
+	}
+	/* For an ICMP error, the key is that of the quoted flow, mirrored. */
+	if (natgw_nat_public_endpoint(r->nat, k->proto, k->dst_ip, k->dst_port, k->src_ip,
+			k->src_port, &pub, &port))
+		r->res->readdressed++;
+	else
+		r->res->unmapped++;
+	if (pi.flags & NATGW_PKT_F_FRAG_FIRST) {
+		frag_key(&fk, &pi, ip);
+		if (rte_hash_add_key_data(r->frags, &fk, (void *)(uintptr_t)pub) == -ENOSPC) {
+			/* A bounded memory of fragments: forget the old ones. */
+			rte_hash_reset(r->frags);
+			rte_hash_add_key_data(r->frags, &fk, (void *)(uintptr_t)pub);
+		}
+	}
+	natgw_pkt_rewrite(frame, &pi, true, pub, port);
+}
+
+static void
+flush(struct replay *r)
+{
+	struct natgw_nat_out out;
+	uint16_t i;
+	int s;
+
+	if (r->nb == 0)
+		return;
+	if (r->side == NATGW_SIDE_OUTSIDE)
+		for (i = 0; i < r->nb; i++)
+			readdress(r, r->batch[i]);
+	r->res->to_side[r->side] += r->nb;
+	natgw_nat_burst(r->nat, r->side, r->batch, r->nb, r->ts, &out);
+	for (s = 0; s < NATGW_SIDES; s++)
+		for (i = 0; i < out.n[s]; i++) {
+			struct rte_mbuf *m = out.pkts[s][i];
+
+			natgw_pcap_write(r->w[s], rte_pktmbuf_mtod(m, uint8_t *),
+				rte_pktmbuf_data_len(m), r->ts);
+			r->res->out_frames[s]++;
+			rte_pktmbuf_free(m);
+		}
+	r->nb = 0;
+	natgw_nat_expire(r->nat, r->ts, EXPIRE_BUDGET);
+}
+
+/* Which side of the NAT a frame from the capture enters, or why it does not. */
+static int
+classify(const struct natgw_nat_conf *nc, const uint8_t *frame, uint32_t len,
+		enum natgw_side *side)
+{
+	struct natgw_pkt_info pi;
+	enum natgw_drop why = natgw_pkt_parse(frame, len, &pi);
+	bool src_in, dst_in;
+
+	*side = NATGW_SIDE_INSIDE;
+	/* Not IPv4 at all (ARP, IPv6, runts): the inside's, where the NAT
+	 * counts it. */
+	if (why != NATGW_DROP_NONE && !natgw_drop_counted(why))
+		return -1;
+	src_in = natgw_nat_is_inside(nc, rd32(frame + pi.l3_off + 12));
+	dst_in = natgw_nat_is_inside(nc, rd32(frame + pi.l3_off + 16));
+	if (src_in && dst_in)
+		return NATGW_SKIP_intra_vpc;
+	if (src_in)
+		return -1;
+	if (dst_in) {
+		*side = NATGW_SIDE_OUTSIDE;
+		return -1;
+	}
+	return NATGW_SKIP_not_via_nat;
+}
+
+static int
+open_outputs(struct replay *r, char *err, size_t errlen)
+{
+	r->w[NATGW_SIDE_OUTSIDE] = natgw_pcap_writer_open(r->c->outside_path, err, errlen);
+	if (r->w[NATGW_SIDE_OUTSIDE] == NULL)
+		return -1;
+	r->w[NATGW_SIDE_INSIDE] = natgw_pcap_writer_open(r->c->inside_path, err, errlen);
+	return r->w[NATGW_SIDE_INSIDE] ? 0 : -1;
+}
+
+int
+natgw_replay_run(const struct natgw_replay_conf *c, struct natgw_replay_result *res,
+		char *err, size_t errlen)
+{
+	struct natgw_pcap_reader *rd;
+	struct rte_mempool *mp = NULL;
+	struct replay r = {.c = c, .res = res};
+	struct rte_hash_parameters hp = {
+		.name = "replay_frags", .entries = 4096,
+		.key_len = sizeof(struct natgw_flow_key), .hash_func = rte_hash_crc,
+		.socket_id = SOCKET_ID_ANY,
+	};
+	uint64_t total = 0, now = 0;
+	struct stat st;
+	int rc = -1, n;
+	char e2[256];
+
+	memset(res, 0, sizeof(*res));
+	rd = natgw_pcap_open(c->capture, err, errlen);
+	if (rd == NULL)
+		return -1;
+	snprintf(res->linktype, sizeof(res->linktype), "%s", natgw_pcap_linktype(rd));
+	if (stat(c->capture, &st) == 0)
+		total = (uint64_t)st.st_size;
+	r.nat = natgw_nat_create("replay", &c->nat, err, errlen);
+	if (r.nat == NULL)
+		goto out;
+	res->nat = r.nat;
+	/* One buffer holds the largest IPv4 packet with its L2 header. */
+	mp = rte_pktmbuf_pool_create("replay_pool", 2 * REPLAY_BURST + 64, 0, 0,
+			UINT16_MAX, SOCKET_ID_ANY);
+	r.frags = rte_hash_create(&hp);
+	if (mp == NULL || r.frags == NULL) {
+		snprintf(err, errlen, "cannot allocate replay buffers (raise -m)");
+		goto out;
+	}
+	if (open_outputs(&r, err, errlen) < 0)
+		goto out;
+
+	for (;;) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+		uint32_t len, wire;
+		uint64_t ts;
+		enum natgw_side side;
+		int skip;
+
+		if (m == NULL) {
+			snprintf(err, errlen, "replay buffers exhausted");
+			goto out;
+		}
+		n = natgw_pcap_next(rd, rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_tailroom(m),
+				&ts, &len, &wire, e2, sizeof(e2));
+		if (n <= 0) {
+			rte_pktmbuf_free(m);
+			if (n < 0) {
+				snprintf(err, errlen, "%s: read error after %" PRIu64 " frames: %s",
+					c->capture, res->frames, e2);
+				goto out;
+			}
+			break;
+		}
+		res->frames++;
+		/* Virtual time never runs backwards: a frame older than the
+		 * one before it (merged captures) is taken at the later time. */
+		now = ts > now ? ts : now;
+		if (res->frames == 1)
+			res->first_ns = now;
+		res->last_ns = now;
+		if (c->progress && (res->frames & 0xffff) == 0)
+			c->progress(c->progress_arg, res->frames,
+				natgw_pcap_offset(rd), total);
+		if (len == 0) {
+			res->skip[NATGW_SKIP_frame_too_large]++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		if (len < wire) {
+			res->skip[NATGW_SKIP_capture_truncated]++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		rte_pktmbuf_append(m, (uint16_t)len);
+		skip = classify(&c->nat, rte_pktmbuf_mtod(m, uint8_t *), len, &side);
+		if (skip >= 0) {
+			res->skip[skip]++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		if (r.nb && (r.nb == REPLAY_BURST || side != r.side || now != r.ts))
+			flush(&r);
+		r.side = side;
+		r.ts = now;
+		r.batch[r.nb++] = m;
+	}
+	flush(&r);
+	natgw_nat_finish(r.nat, now);
+	rc = 0;
+out:
+	while (r.nb)
+		rte_pktmbuf_free(r.batch[--r.nb]);
+	if (natgw_pcap_writer_close(r.w[NATGW_SIDE_OUTSIDE], e2, sizeof(e2)) < 0 && rc == 0) {
+		snprintf(err, errlen, "%s: %s", c->outside_path, e2);
+		rc = -1;
+	}
+	if (natgw_pcap_writer_close(r.w[NATGW_SIDE_INSIDE], e2, sizeof(e2)) < 0 && rc == 0) {
+		snprintf(err, errlen, "%s: %s", c->inside_path, e2);
+		rc = -1;
+	}
+	if (rc < 0) {
+		unlink(c->outside_path);
+		unlink(c->inside_path);
+	}
+	rte_hash_free(r.frags);
+	rte_mempool_free(mp);
+	natgw_pcap_close(rd);
+	if (rc < 0) {
+		natgw_nat_free(r.nat);
+		res->nat = NULL;
+	}
+	return rc;
+}

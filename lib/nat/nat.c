@@ -1,0 +1,661 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The engine's life cycle and its fast path: bulk lookup, precomputed rewrite. */
+#include <errno.h>
+#include <string.h>
+#include <stdlib.h>
+#include <netinet/in.h>
+
+#include <rte_byteorder.h>
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+#include <rte_tcp.h>
+
+#include "natgw_csum.h"
+#include "nat_private.h"
+
+RTE_LOG_REGISTER_DEFAULT(natgw_nat_logtype, INFO);
+
+#define NS 1000000000ull
+
+static const char *const metric_names[NATGW_M_MAX] = {
+#define NATGW_M_NAME(n) #n,
+	NATGW_METRICS(NATGW_M_NAME)
+#undef NATGW_M_NAME
+};
+
+static const char *const timeout_names[NATGW_TO_MAX] = {
+#define NATGW_TO_NAME(n) #n,
+	NATGW_TIMEOUTS(NATGW_TO_NAME)
+#undef NATGW_TO_NAME
+};
+
+const char *
+natgw_metric_name(enum natgw_metric m)
+{
+	return m < NATGW_M_MAX ? metric_names[m] : "?";
+}
+
+const char *
+natgw_timeout_name(enum natgw_timeout t)
+{
+	return t < NATGW_TO_MAX ? timeout_names[t] : "?";
+}
+
+const char *
+natgw_profile_name(enum natgw_profile p)
+{
+	return p == NATGW_PROFILE_RFC ? "rfc" : "aws";
+}
+
+const char *
+natgw_filtering_name(enum natgw_filtering f)
+{
+	switch (f) {
+	case NATGW_FILTER_ADF:
+		return "adf";
+	case NATGW_FILTER_APDF:
+		return "apdf";
+	default:
+		return "eif";
+	}
+}
+
+const char *
+natgw_end_name(enum natgw_end e)
+{
+	static const char *const n[] = {"active", "fin", "rst", "idle", "flushed"};
+
+	return (unsigned int)e < RTE_DIM(n) ? n[e] : "?";
+}
+
+void
+natgw_nat_conf_defaults(struct natgw_nat_conf *c, enum natgw_profile profile)
+{
+	memset(c, 0, sizeof(*c));
+	c->profile = profile;
+	c->max_sessions = 1u << 18;
+	c->port_lo = 1024;
+	c->port_hi = 65535;
+	c->n_workers = 1;
+	c->socket_id = SOCKET_ID_ANY;
+	c->keep_flow_log = true;
+	if (profile == NATGW_PROFILE_AWS) {
+		/* AWS NAT gateway documentation: 350 s idle timeout for every
+		 * connection, 55,000 simultaneous connections to each unique
+		 * destination per address, MTU 8500, UDP fragments only, RST for
+		 * packets continuing a timed-out connection. Closed connections are
+		 * held as RFC 7857 asks (AWS does not document it). */
+		c->filtering = NATGW_FILTER_APDF;
+		c->per_dest_limit = 55000;
+		c->mtu = 8500;
+		c->timeout_ns[NATGW_TO_tcp_syn] = 350 * NS;
+		c->timeout_ns[NATGW_TO_tcp_est] = 350 * NS;
+		c->timeout_ns[NATGW_TO_tcp_trans] = 240 * NS;
+		c->timeout_ns[NATGW_TO_udp] = 350 * NS;
+		c->timeout_ns[NATGW_TO_icmp] = 350 * NS;
+		c->frag_udp = true;
+		c->frag_tcp_icmp = false;
+		c->rst_on_stale = true;
+	} else {
+		/* RFC 5382 REQ-5 (2 h 4 min established, 4 min transitory), RFC 4787
+		 * REQ-5 (UDP at least 2 min), RFC 5508 REQ-1 (ICMP query 60 s). */
+		c->filtering = NATGW_FILTER_EIF;
+		c->per_dest_limit = 0;
+		c->mtu = 9000;
+		c->timeout_ns[NATGW_TO_tcp_syn] = 240 * NS;
+		c->timeout_ns[NATGW_TO_tcp_est] = 7440 * NS;
+		c->timeout_ns[NATGW_TO_tcp_trans] = 240 * NS;
+		c->timeout_ns[NATGW_TO_udp] = 120 * NS;
+		c->timeout_ns[NATGW_TO_icmp] = 60 * NS;
+		c->frag_udp = true;
+		c->frag_tcp_icmp = true;
+		c->rst_on_stale = false;
+	}
+}
+
+bool
+natgw_nat_is_inside(const struct natgw_nat_conf *c, uint32_t ip)
+{
+	uint32_t h = rte_be_to_cpu_32(ip);
+	unsigned int i;
+
+	for (i = 0; i < c->n_inside; i++)
+		if ((h & c->inside[i].mask) == c->inside[i].addr)
+			return true;
+	return false;
+}
+
+int
+natgw_nat_conf_check(const struct natgw_nat_conf *c, char *err, size_t errlen)
+{
+	unsigned int i, j;
+
+	if (c->n_public < 1 || c->n_public > NATGW_MAX_PUBLIC) {
+		snprintf(err, errlen, "need 1 to %d public addresses, got %u",
+			NATGW_MAX_PUBLIC, c->n_public);
+		return -1;
+	}
+	if (c->n_inside < 1 || c->n_inside > NATGW_MAX_INSIDE) {
+		snprintf(err, errlen, "need 1 to %d inside networks, got %u",
+			NATGW_MAX_INSIDE, c->n_inside);
+		return -1;
+	}
+	for (i = 0; i < c->n_public; i++) {
+		if (natgw_nat_is_inside(c, c->public_ip[i])) {
+			snprintf(err, errlen, "public address %u is inside an inside network", i + 1);
+			return -1;
+		}
+		for (j = 0; j < i; j++)
+			if (c->public_ip[j] == c->public_ip[i]) {
+				snprintf(err, errlen, "public address %u given twice", i + 1);
+				return -1;
+			}
+	}
+	if (c->port_lo == 0 || c->port_lo > c->port_hi) {
+		snprintf(err, errlen, "bad public port range %u-%u", c->port_lo, c->port_hi);
+		return -1;
+	}
+	if (c->n_workers < 1 || c->worker_id >= c->n_workers ||
+			(uint32_t)(c->port_hi - c->port_lo + 1) < c->n_workers) {
+		snprintf(err, errlen, "bad worker %u of %u", c->worker_id, c->n_workers);
+		return -1;
+	}
+	if (c->max_sessions < 64 || c->max_sessions > (1u << 26)) {
+		snprintf(err, errlen, "max sessions %u out of range 64..%u", c->max_sessions, 1u << 26);
+		return -1;
+	}
+	if (c->mtu < 576) {
+		snprintf(err, errlen, "MTU %u below IPv4's minimum of 576", c->mtu);
+		return -1;
+	}
+	for (i = 0; i < NATGW_TO_MAX; i++)
+		if (c->timeout_ns[i] < NS) {
+			snprintf(err, errlen, "timeout %s below 1 s", timeout_names[i]);
+			return -1;
+		}
+	return 0;
+}
+
+static struct rte_hash *
+make_table(const char *name, const char *what, uint32_t entries, int socket)
+{
+	char n[RTE_HASH_NAMESIZE];
+	struct rte_hash_parameters p = {
+		.entries = entries,
+		.key_len = sizeof(struct natgw_flow_key),
+		.hash_func = rte_hash_crc,
+		.socket_id = socket,
+		/* Extendable buckets: an insert fails only when the table is full,
+		 * never because a bucket pair is, so capacity is what was asked. */
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+	};
+
+	snprintf(n, sizeof(n), "%s_%s", what, name);
+	p.name = n;
+	return rte_hash_create(&p);
+}
+
+struct natgw_nat *
+natgw_nat_create(const char *name, const struct natgw_nat_conf *conf, char *err, size_t errlen)
+{
+	struct natgw_nat *nat;
+	uint32_t i, n;
+
+	if (natgw_nat_conf_check(conf, err, errlen) < 0)
+		return NULL;
+	nat = rte_zmalloc_socket("natgw_nat", sizeof(*nat), RTE_CACHE_LINE_SIZE, conf->socket_id);
+	if (nat == NULL)
+		goto nomem;
+	nat->conf = *conf;
+	nat->ops = conf->profile == NATGW_PROFILE_RFC ? &nat_rfc_ops : &nat_aws_ops;
+	n = conf->max_sessions;
+	nat->tbl[NATGW_SIDE_INSIDE] = make_table(name, "in", n, conf->socket_id);
+	nat->tbl[NATGW_SIDE_OUTSIDE] = make_table(name, "out", n, conf->socket_id);
+	nat->frags = make_table(name, "frag", RTE_MAX(n / 16, 1024u), conf->socket_id);
+	if (!nat->tbl[0] || !nat->tbl[1] || !nat->frags)
+		goto nomem;
+	if (conf->profile == NATGW_PROFILE_AWS) {
+		nat->dest = make_table(name, "dest", n, conf->socket_id);
+		if (!nat->dest)
+			goto nomem;
+	} else {
+		/* Each mapping has a key each way. */
+		nat->maps = make_table(name, "map", 2 * n, conf->socket_id);
+		nat->mapv = rte_zmalloc_socket("natgw_maps", sizeof(*nat->mapv) * n,
+				RTE_CACHE_LINE_SIZE, conf->socket_id);
+		if (!nat->maps || !nat->mapv)
+			goto nomem;
+		for (i = 0; i < n; i++)
+			nat->mapv[i].next_free = i + 1 < n ? i + 1 : NAT_NONE;
+		nat->map_free = 0;
+	}
+	nat->sess = rte_zmalloc_socket("natgw_sessions", sizeof(*nat->sess) * n,
+			RTE_CACHE_LINE_SIZE, conf->socket_id);
+	if (nat->sess == NULL)
+		goto nomem;
+	for (i = 0; i < n; i++)
+		nat->sess[i].tw_next = i + 1 < n ? i + 1 : NAT_NONE;
+	nat->free_head = 0;
+	for (i = 0; i < NAT_TW_SLOTS; i++)
+		nat->tw_head[i] = NAT_NONE;
+	n = (uint32_t)(conf->port_hi - conf->port_lo + 1);
+	nat->port_span = n / conf->n_workers;
+	nat->port_base = conf->port_lo + conf->worker_id * nat->port_span;
+	/* A fixed seed: the same input must give the same ports. */
+	nat->seed = 0x6e617467u + conf->worker_id;
+	return nat;
+nomem:
+	snprintf(err, errlen, "cannot allocate the session tables for %u sessions "
+		"(raise -m or lower --max-sessions)", conf->max_sessions);
+	natgw_nat_free(nat);
+	return NULL;
+}
+
+void
+natgw_nat_free(struct natgw_nat *nat)
+{
+	if (nat == NULL)
+		return;
+	rte_hash_free(nat->tbl[0]);
+	rte_hash_free(nat->tbl[1]);
+	rte_hash_free(nat->frags);
+	rte_hash_free(nat->dest);
+	rte_hash_free(nat->maps);
+	rte_free(nat->mapv);
+	rte_free(nat->sess);
+	free(nat->log);
+	rte_free(nat);
+}
+
+const struct natgw_nat_stats *
+natgw_nat_stats(const struct natgw_nat *nat)
+{
+	return &nat->st;
+}
+
+const struct natgw_nat_conf *
+natgw_nat_conf(const struct natgw_nat *nat)
+{
+	return &nat->conf;
+}
+
+const struct natgw_flow_record *
+natgw_nat_flow_log(const struct natgw_nat *nat, size_t *n)
+{
+	*n = nat->log_n;
+	return nat->log;
+}
+
+bool
+natgw_nat_public_endpoint(const struct natgw_nat *nat, uint8_t proto, uint32_t in_ip,
+		uint16_t in_port, uint32_t rem_ip, uint16_t rem_port,
+		uint32_t *pub_ip, uint16_t *pub_port)
+{
+	struct natgw_flow_key k = {
+		.src_ip = in_ip, .dst_ip = rem_ip,
+		.src_port = in_port, .dst_port = rem_port, .proto = proto,
+	};
+	void *data;
+
+	if (rte_hash_lookup_data(nat->tbl[NATGW_SIDE_INSIDE], &k, &data) >= 0) {
+		const struct nat_session *s = &nat->sess[(uintptr_t)data];
+
+		*pub_ip = s->pub_ip;
+		*pub_port = s->pub_port;
+		return true;
+	}
+	return nat->ops->lookup_mapping && nat->ops->lookup_mapping(nat, &k, pub_ip, pub_port);
+}
+
+/* ------------------------------------------------------------------ fast path */
+
+static inline uint16_t
+rd16(const uint8_t *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, 2);
+	return v;
+}
+
+static inline void
+wr16(uint8_t *p, uint16_t v)
+{
+	memcpy(p, &v, 2);
+}
+
+static inline void
+drop(struct natgw_nat *nat, struct rte_mbuf *m, enum natgw_drop why)
+{
+	nat->st.drop[why]++;
+	if (natgw_drop_counted(why))
+		nat->st.metric[NATGW_M_PacketsDropCount]++;
+	rte_pktmbuf_free(m);
+}
+
+/* Follow the TCP handshake and teardown; counts established connections. */
+static void
+tcp_track(struct natgw_nat *nat, struct nat_session *s, enum natgw_side side, uint8_t fl)
+{
+	enum natgw_side opener = s->inbound ? NATGW_SIDE_OUTSIDE : NATGW_SIDE_INSIDE;
+	uint8_t old = s->tcp_state;
+
+	if (fl & RTE_TCP_RST_FLAG) {
+		s->tcp_state = NAT_TCP_RESET;
+	} else if ((fl & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_SYN_FLAG &&
+			side == opener && (old == NAT_TCP_CLOSED || old == NAT_TCP_RESET)) {
+		/* A new connection on the same 5-tuple (TIME_WAIT reuse). */
+		s->tcp_state = NAT_TCP_SYN_SENT;
+		s->fin_seen = 0;
+		s->est_counted = 0;
+		nat->st.metric[NATGW_M_ConnectionAttemptCount]++;
+		nat->st.active_tcp++;
+		if (nat->st.active_tcp > nat->st.metric[NATGW_M_ActiveConnectionCount])
+			nat->st.metric[NATGW_M_ActiveConnectionCount] = nat->st.active_tcp;
+	} else if ((fl & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) ==
+			(RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG) &&
+			side != opener && old == NAT_TCP_SYN_SENT) {
+		s->tcp_state = NAT_TCP_EST;
+		if (!s->est_counted) {
+			s->est_counted = 1;
+			nat->st.metric[NATGW_M_ConnectionEstablishedCount]++;
+		}
+	}
+	if ((fl & RTE_TCP_FIN_FLAG) && s->tcp_state != NAT_TCP_RESET) {
+		s->fin_seen |= 1u << side;
+		s->tcp_state = s->fin_seen == 3 ? NAT_TCP_CLOSED : NAT_TCP_FIN_WAIT;
+	}
+	if (s->tcp_state == old)
+		return;
+	if ((s->tcp_state == NAT_TCP_CLOSED || s->tcp_state == NAT_TCP_RESET) &&
+			old != NAT_TCP_CLOSED && old != NAT_TCP_RESET)
+		nat->st.active_tcp--;
+	nat_set_class(nat, s);
+}
+
+/* Count a first reply for protocols without a handshake. */
+static inline void
+note_answer(struct natgw_nat *nat, struct nat_session *s, enum natgw_side side)
+{
+	enum natgw_side opener = s->inbound ? NATGW_SIDE_OUTSIDE : NATGW_SIDE_INSIDE;
+
+	if (side != opener && !s->est_counted) {
+		s->est_counted = 1;
+		nat->st.metric[NATGW_M_ConnectionEstablishedCount]++;
+	}
+}
+
+/* Remember which session a first fragment belongs to, for the fragments after it. */
+static void
+frag_track(struct natgw_nat *nat, enum natgw_side side, const struct natgw_pkt_info *pi,
+		uint32_t sid, uint64_t now)
+{
+	struct natgw_flow_key fk = {
+		.src_ip = pi->key.src_ip, .dst_ip = pi->key.dst_ip,
+		.src_port = pi->ip_id, .proto = pi->key.proto, .pad = {(uint8_t)(side + 1)},
+	};
+	uintptr_t v = ((uintptr_t)(now / NS) << 32) | sid;
+
+	if (rte_hash_add_key_data(nat->frags, &fk, (void *)v) == -ENOSPC) {
+		/* Full: sweep out the stale entries once and try again. */
+		const void *key;
+		void *data;
+		uint32_t it = 0;
+
+		while (rte_hash_iterate(nat->frags, &key, &data, &it) >= 0)
+			if (now / NS - ((uintptr_t)data >> 32) > NAT_FRAG_TIMEOUT_NS / NS)
+				rte_hash_del_key(nat->frags, key);
+		rte_hash_add_key_data(nat->frags, &fk, (void *)v);
+	}
+}
+
+static int
+frag_lookup(struct natgw_nat *nat, enum natgw_side side, const struct natgw_pkt_info *pi,
+		uint64_t now, uint32_t *sid)
+{
+	struct natgw_flow_key fk = {
+		.src_ip = pi->key.src_ip, .dst_ip = pi->key.dst_ip,
+		.src_port = pi->ip_id, .proto = pi->key.proto, .pad = {(uint8_t)(side + 1)},
+	};
+	const struct nat_session *s;
+	void *data;
+	uintptr_t v;
+
+	if (rte_hash_lookup_data(nat->frags, &fk, &data) < 0)
+		return -1;
+	v = (uintptr_t)data;
+	if (now / NS - (v >> 32) > NAT_FRAG_TIMEOUT_NS / NS) {
+		rte_hash_del_key(nat->frags, &fk);
+		return -1;
+	}
+	*sid = (uint32_t)v;
+	s = &nat->sess[*sid];
+	/* The session may have ended and its slot been reused since. */
+	if (s->in_key.proto != pi->key.proto ||
+			(side == NATGW_SIDE_INSIDE ? s->in_key.src_ip != fk.src_ip ||
+				s->in_key.dst_ip != fk.dst_ip :
+			s->in_key.dst_ip != fk.src_ip || s->pub_ip != fk.dst_ip))
+		return -1;
+	return 0;
+}
+
+/* Rewrite the outer IPv4 header's translated address and decrement TTL. */
+static inline void
+xlate_ip(uint8_t *ip, enum natgw_side side, const struct nat_session *s)
+{
+	uint16_t ttlw = rd16(ip + 8), nttl;
+	uint16_t d = side == NATGW_SIDE_INSIDE ? s->d_ip : natgw_csum_negate(s->d_ip);
+	uint32_t a = side == NATGW_SIDE_INSIDE ? s->pub_ip : s->in_key.src_ip;
+
+	ip[8]--;
+	nttl = rd16(ip + 8);
+	d = natgw_csum_add(d, natgw_csum_delta16(ttlw, nttl));
+	memcpy(ip + (side == NATGW_SIDE_INSIDE ? 12 : 16), &a, 4);
+	wr16(ip + 10, natgw_csum_apply(rd16(ip + 10), d));
+}
+
+/* Rewrite the transport port (or ICMP id) and its checksum. */
+static inline void
+xlate_l4(uint8_t *l4, enum natgw_side side, const struct nat_session *s)
+{
+	uint8_t proto = s->in_key.proto;
+	uint16_t d = side == NATGW_SIDE_INSIDE ? s->d_l4 : natgw_csum_negate(s->d_l4);
+	uint16_t port = side == NATGW_SIDE_INSIDE ? s->pub_port : s->in_key.src_port;
+	uint8_t *cs = l4 + natgw_l4_csum_off(proto);
+
+	wr16(l4 + natgw_l4_port_off(proto, side == NATGW_SIDE_INSIDE), port);
+	if (proto == IPPROTO_UDP)
+		wr16(cs, natgw_csum_apply_udp(rd16(cs), d));
+	else
+		wr16(cs, natgw_csum_apply(rd16(cs), d));
+}
+
+/* A packet without a session: the slow path makes one or says why not. */
+static enum natgw_drop
+slow_path(struct natgw_nat *nat, enum natgw_side side, const struct natgw_pkt_info *pi,
+		uint64_t now, uint32_t *sid)
+{
+	const struct natgw_flow_key *k = &pi->key;
+	enum natgw_drop why;
+
+	if (pi->flags & NATGW_PKT_F_ICMP_ERR)
+		return NATGW_DROP_icmp_err_no_session;
+	if (side == NATGW_SIDE_OUTSIDE)
+		return nat->ops->inbound_new(nat, k, pi->tcp_flags, now, sid);
+	if (!natgw_nat_is_inside(&nat->conf, k->src_ip))
+		return NATGW_DROP_src_not_inside;
+	if (natgw_nat_is_inside(&nat->conf, k->dst_ip))
+		return NATGW_DROP_dst_inside;
+	if (k->proto == IPPROTO_TCP &&
+			(pi->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) !=
+			RTE_TCP_SYN_FLAG)
+		return NATGW_DROP_tcp_not_syn;
+	if (k->proto == IPPROTO_ICMP && (pi->flags & NATGW_PKT_F_ICMP_REPLY))
+		return NATGW_DROP_icmp_type;
+	nat->st.metric[NATGW_M_ConnectionAttemptCount]++;
+	why = nat->ops->outbound_new(nat, k, now, sid);
+	if (why == NATGW_DROP_port_alloc)
+		nat->st.metric[NATGW_M_ErrorPortAllocation]++;
+	return why;
+}
+
+void
+natgw_nat_burst(struct natgw_nat *nat, enum natgw_side side, struct rte_mbuf **pkts,
+		uint16_t n, uint64_t now, struct natgw_nat_out *out)
+{
+	struct natgw_pkt_info pi[NATGW_BURST_MAX];
+	enum natgw_drop why[NATGW_BURST_MAX];
+	const void *keys[NATGW_BURST_MAX];
+	void *data[NATGW_BURST_MAX];
+	uint16_t kidx[NATGW_BURST_MAX];
+	uint32_t sid[NATGW_BURST_MAX];
+	enum natgw_side other = side ^ 1;
+	uint64_t hits = 0;
+	uint16_t i, nk = 0;
+	bool changed = false;
+
+	out->n[0] = out->n[1] = 0;
+	/* Parse everything first so that the lookups go out as one bulk request. */
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+
+		sid[i] = NAT_NONE;
+		why[i] = natgw_pkt_parse(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_data_len(m), &pi[i]);
+		if (why[i] != NATGW_DROP_NONE && !natgw_drop_counted(why[i]))
+			continue;
+		nat->st.metric[side == NATGW_SIDE_INSIDE ? NATGW_M_PacketsInFromSource :
+			NATGW_M_PacketsInFromDestination]++;
+		nat->st.metric[side == NATGW_SIDE_INSIDE ? NATGW_M_BytesInFromSource :
+			NATGW_M_BytesInFromDestination] += pi[i].ip_len;
+		if (why[i] != NATGW_DROP_NONE)
+			continue;
+		if (pi[i].ip_len > nat->conf.mtu) {
+			why[i] = NATGW_DROP_mtu_exceeded;
+			continue;
+		}
+		if (pi[i].flags & NATGW_PKT_F_FRAG) {
+			bool ok = pi[i].key.proto == IPPROTO_UDP ? nat->conf.frag_udp :
+				nat->conf.frag_tcp_icmp;
+
+			if (!ok) {
+				why[i] = NATGW_DROP_frag_proto;
+				continue;
+			}
+			if (!(pi[i].flags & NATGW_PKT_F_FRAG_FIRST)) {
+				if (frag_lookup(nat, side, &pi[i], now, &sid[i]) < 0)
+					why[i] = NATGW_DROP_frag_no_session;
+				continue;
+			}
+		}
+		kidx[nk] = i;
+		keys[nk++] = &pi[i].key;
+	}
+	if (nk)
+		rte_hash_lookup_bulk_data(nat->tbl[side], keys, nk, &hits, data);
+	for (i = 0; i < nk; i++)
+		if (hits & (1ull << i)) {
+			sid[kidx[i]] = (uint32_t)(uintptr_t)data[i];
+			rte_prefetch0(&nat->sess[sid[kidx[i]]]);
+		}
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
+		uint8_t *ip = frame + pi[i].l3_off;
+		struct nat_session *s;
+		bool nonfirst = (pi[i].flags & (NATGW_PKT_F_FRAG | NATGW_PKT_F_FRAG_FIRST)) ==
+			NATGW_PKT_F_FRAG;
+
+		if (why[i] != NATGW_DROP_NONE) {
+			drop(nat, m, why[i]);
+			continue;
+		}
+		if (ip[8] <= 1) {
+			drop(nat, m, NATGW_DROP_ttl_exceeded);
+			continue;
+		}
+		/* A session made or ended earlier in this burst makes the bulk
+		 * answers stale: look again, one by one, after that. */
+		if (changed && !nonfirst) {
+			void *d;
+
+			sid[i] = rte_hash_lookup_data(nat->tbl[side], &pi[i].key, &d) >= 0 ?
+				(uint32_t)(uintptr_t)d : NAT_NONE;
+		}
+		if (sid[i] != NAT_NONE) {
+			s = &nat->sess[sid[i]];
+			if (now >= nat_session_deadline(nat, s)) {
+				/* Timed out but not yet reaped: it ended at its deadline. */
+				if (nonfirst) {
+					drop(nat, m, NATGW_DROP_frag_no_session);
+					continue;
+				}
+				nat_session_end(nat, sid[i], nat_end_of(s),
+					nat_session_deadline(nat, s));
+				sid[i] = NAT_NONE;
+				changed = true;
+			}
+		}
+		if (sid[i] == NAT_NONE) {
+			enum natgw_drop w = slow_path(nat, side, &pi[i], now, &sid[i]);
+
+			changed = true;
+			if (w == NATGW_DROP_tcp_not_syn && nat->conf.rst_on_stale &&
+					!(pi[i].tcp_flags & RTE_TCP_RST_FLAG)) {
+				/* AWS: a packet continuing a timed-out connection gets
+				 * an RST back, not silence. */
+				uint16_t len = rte_pktmbuf_data_len(m);
+
+				nat->st.drop[w]++;
+				nat->st.metric[NATGW_M_PacketsDropCount]++;
+				nat_make_rst(frame, &pi[i], &len);
+				rte_pktmbuf_trim(m, rte_pktmbuf_data_len(m) - len);
+				nat->st.rst_sent++;
+				nat->st.metric[NATGW_M_PacketsOutToSource]++;
+				nat->st.metric[NATGW_M_BytesOutToSource] += pi[i].ip_len;
+				out->pkts[side][out->n[side]++] = m;
+				continue;
+			}
+			if (w != NATGW_DROP_NONE) {
+				drop(nat, m, w);
+				continue;
+			}
+		}
+		s = &nat->sess[sid[i]];
+		if (pi[i].flags & NATGW_PKT_F_ICMP_ERR) {
+			enum natgw_drop w = nat_icmp_error_xlate(nat, side, frame, &pi[i], s);
+
+			if (w != NATGW_DROP_NONE) {
+				drop(nat, m, w);
+				continue;
+			}
+		} else {
+			xlate_ip(ip, side, s);
+			if (!nonfirst)
+				xlate_l4(frame + pi[i].l4_off, side, s);
+			else
+				nat->st.frags_tracked++;
+			if (pi[i].flags & NATGW_PKT_F_FRAG_FIRST)
+				frag_track(nat, side, &pi[i], sid[i], now);
+			/* ICMP errors refresh nothing (RFC 5508 REQ-2 style: they
+			 * must not keep a mapping alive). */
+			s->last_ns = now;
+			if (s->in_key.proto == IPPROTO_TCP) {
+				if (!nonfirst)
+					tcp_track(nat, s, side, pi[i].tcp_flags);
+			} else {
+				note_answer(nat, s, side);
+			}
+		}
+		s->pkts[side]++;
+		s->bytes[side] += pi[i].ip_len;
+		nat->st.metric[side == NATGW_SIDE_INSIDE ? NATGW_M_PacketsOutToDestination :
+			NATGW_M_PacketsOutToSource]++;
+		nat->st.metric[side == NATGW_SIDE_INSIDE ? NATGW_M_BytesOutToDestination :
+			NATGW_M_BytesOutToSource] += pi[i].ip_len;
+		out->pkts[other][out->n[other]++] = m;
+	}
+}

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Packets the fast path does not precompute: ICMP errors, whose quoted packet is
+ * translated back along with the outer header (RFC 5508 REQ-4), and the RSTs the
+ * `aws` profile sends to the inside for connections it no longer knows.
+ */
+#include <string.h>
+#include <netinet/in.h>
+
+#include <rte_byteorder.h>
+#include <rte_tcp.h>
+
+#include "natgw_csum.h"
+#include "nat_private.h"
+
+static inline uint16_t
+rd16(const uint8_t *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, 2);
+	return v;
+}
+
+static inline uint32_t
+rd32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return v;
+}
+
+enum natgw_drop
+nat_icmp_error_xlate(struct natgw_nat *nat, enum natgw_side side, uint8_t *frame,
+		const struct natgw_pkt_info *pi, const struct nat_session *s)
+{
+	bool in = side == NATGW_SIDE_OUTSIDE; /* travelling towards the inside */
+	uint8_t *ip = frame + pi->l3_off;
+	uint16_t ttlw = rd16(ip + 8);
+
+	RTE_SET_USED(nat);
+	natgw_pkt_rewrite(frame, pi, in, in ? s->in_key.src_ip : s->pub_ip,
+		in ? s->in_key.src_port : s->pub_port);
+	ip[8]--;
+	memcpy(ip + 10, &(uint16_t){natgw_csum_apply(rd16(ip + 10),
+		natgw_csum_delta16(ttlw, rd16(ip + 8)))}, 2);
+	return NATGW_DROP_NONE;
+}
+
+void
+nat_make_rst(uint8_t *frame, struct natgw_pkt_info *pi, uint16_t *len)
+{
+	uint8_t *ip = frame + pi->l3_off, *th = frame + pi->l4_off;
+	uint8_t mac[6], fl = pi->tcp_flags;
+	uint32_t src = rd32(ip + 12), dst = rd32(ip + 16), seq, ack, sum;
+	uint16_t sport = rd16(th), dport = rd16(th + 2);
+	uint16_t ihl = (ip[0] & 0x0f) * 4, doff = (th[12] >> 4) * 4;
+	uint32_t seglen = pi->ip_len - ihl - doff;
+	uint8_t *nth;
+
+	memcpy(&seq, th + 4, 4);
+	memcpy(&ack, th + 8, 4);
+	seq = rte_be_to_cpu_32(seq);
+	ack = rte_be_to_cpu_32(ack);
+	/* Answer from where the packet was going (RFC 9293 section 3.10.7.1):
+	 * with its ACK as our sequence number, or acknowledging what it sent. */
+	memcpy(mac, frame, 6);
+	memcpy(frame, frame + 6, 6);
+	memcpy(frame + 6, mac, 6);
+	ip[0] = 0x45;
+	ip[1] = 0;
+	memcpy(ip + 2, &(uint16_t){rte_cpu_to_be_16(40)}, 2);
+	memset(ip + 4, 0, 2);
+	memcpy(ip + 6, &(uint16_t){rte_cpu_to_be_16(0x4000)}, 2);
+	ip[8] = 64;
+	ip[9] = IPPROTO_TCP;
+	memset(ip + 10, 0, 2);
+	memcpy(ip + 12, &dst, 4);
+	memcpy(ip + 16, &src, 4);
+	memcpy(ip + 10, &(uint16_t){natgw_csum_raw(ip, 20, 0)}, 2);
+	nth = ip + 20;
+	memcpy(nth, &dport, 2);
+	memcpy(nth + 2, &sport, 2);
+	if (fl & RTE_TCP_ACK_FLAG) {
+		memcpy(nth + 4, &(uint32_t){rte_cpu_to_be_32(ack)}, 4);
+		memset(nth + 8, 0, 4);
+		nth[13] = RTE_TCP_RST_FLAG;
+	} else {
+		seglen += !!(fl & RTE_TCP_SYN_FLAG) + !!(fl & RTE_TCP_FIN_FLAG);
+		memset(nth + 4, 0, 4);
+		memcpy(nth + 8, &(uint32_t){rte_cpu_to_be_32(seq + seglen)}, 4);
+		nth[13] = RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG;
+	}
+	nth[12] = 5 << 4;
+	memset(nth + 14, 0, 6); /* window, checksum, urgent pointer */
+	/* Pseudo-header: addresses, protocol, TCP length. */
+	sum = (uint32_t)rd16(ip + 12) + rd16(ip + 14) + rd16(ip + 16) + rd16(ip + 18) +
+		rte_cpu_to_be_16(IPPROTO_TCP) + rte_cpu_to_be_16(20);
+	memcpy(nth + 16, &(uint16_t){natgw_csum_raw(nth, 20, sum)}, 2);
+	pi->ip_len = 40;
+	*len = (uint16_t)(pi->l3_off + 40);
+}

@@ -1,0 +1,596 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The slow path: making and ending sessions, and the two profiles' ways of
+ * mapping (endpoint-dependent for `aws`, endpoint-independent for `rfc`).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <netinet/in.h>
+
+#include <rte_byteorder.h>
+#include <rte_hash.h>
+#include <rte_jhash.h>
+#include <rte_tcp.h>
+
+#include "natgw_csum.h"
+#include "nat_private.h"
+
+uint64_t
+nat_session_deadline(const struct natgw_nat *nat, const struct nat_session *s)
+{
+	return s->last_ns + nat->conf.timeout_ns[s->tclass];
+}
+
+static enum natgw_timeout
+class_of(const struct nat_session *s)
+{
+	switch (s->in_key.proto) {
+	case IPPROTO_TCP:
+		switch (s->tcp_state) {
+		case NAT_TCP_SYN_SENT:
+			return NATGW_TO_tcp_syn;
+		case NAT_TCP_CLOSED:
+		case NAT_TCP_RESET:
+			return NATGW_TO_tcp_trans;
+		default:
+			return NATGW_TO_tcp_est;
+		}
+	case IPPROTO_UDP:
+		return NATGW_TO_udp;
+	default:
+		return NATGW_TO_icmp;
+	}
+}
+
+void
+nat_set_class(struct natgw_nat *nat, struct nat_session *s)
+{
+	uint64_t old = nat_session_deadline(nat, s);
+
+	s->tclass = class_of(s);
+	/* The wheel only ever finds deadlines that moved later; one that moved
+	 * earlier must be rescheduled now. */
+	if (nat_session_deadline(nat, s) < old) {
+		uint32_t sid = (uint32_t)(s - nat->sess);
+
+		nat_tw_remove(nat, sid);
+		nat_tw_insert(nat, sid, nat_session_deadline(nat, s));
+	}
+}
+
+void
+nat_outside_key(const struct nat_session *s, struct natgw_flow_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->src_ip = s->in_key.dst_ip;
+	k->dst_ip = s->pub_ip;
+	k->src_port = s->in_key.dst_port;
+	k->dst_port = s->pub_port;
+	k->proto = s->in_key.proto;
+}
+
+uint32_t
+nat_session_alloc(struct natgw_nat *nat)
+{
+	uint32_t sid = nat->free_head;
+
+	if (sid != NAT_NONE)
+		nat->free_head = nat->sess[sid].tw_next;
+	return sid;
+}
+
+int
+nat_session_insert(struct natgw_nat *nat, uint32_t sid, const struct natgw_flow_key *in_key,
+		uint32_t pub_ip, uint16_t pub_port, uint64_t now)
+{
+	struct nat_session *s = &nat->sess[sid];
+	struct natgw_flow_key ok;
+
+	memset(s, 0, sizeof(*s));
+	s->in_key = *in_key;
+	memset(s->in_key.pad, 0, sizeof(s->in_key.pad));
+	s->pub_ip = pub_ip;
+	s->pub_port = pub_port;
+	s->d_ip = natgw_csum_delta32(in_key->src_ip, pub_ip);
+	s->d_l4 = natgw_csum_delta16(in_key->src_port, pub_port);
+	/* TCP and UDP checksums cover the addresses (pseudo-header); ICMP's does not. */
+	if (in_key->proto != IPPROTO_ICMP)
+		s->d_l4 = natgw_csum_add(s->d_l4, s->d_ip);
+	s->first_ns = now;
+	s->last_ns = now;
+	s->map = NAT_NONE;
+	s->map_next = NAT_NONE;
+	if (in_key->proto == IPPROTO_TCP)
+		s->tcp_state = NAT_TCP_SYN_SENT;
+	s->tclass = class_of(s);
+	nat_outside_key(s, &ok);
+	if (rte_hash_add_key_data(nat->tbl[NATGW_SIDE_INSIDE], &s->in_key,
+			(void *)(uintptr_t)sid) < 0)
+		goto fail;
+	if (rte_hash_add_key_data(nat->tbl[NATGW_SIDE_OUTSIDE], &ok, (void *)(uintptr_t)sid) < 0) {
+		rte_hash_del_key(nat->tbl[NATGW_SIDE_INSIDE], &s->in_key);
+		goto fail;
+	}
+	nat_tw_insert(nat, sid, nat_session_deadline(nat, s));
+	nat->st.sessions_created++;
+	if (++nat->st.sessions_active > nat->st.sessions_peak)
+		nat->st.sessions_peak = nat->st.sessions_active;
+	if (in_key->proto == IPPROTO_TCP &&
+			++nat->st.active_tcp > nat->st.metric[NATGW_M_ActiveConnectionCount])
+		nat->st.metric[NATGW_M_ActiveConnectionCount] = nat->st.active_tcp;
+	return 0;
+fail:
+	s->in_key.proto = 0;
+	s->tw_next = nat->free_head;
+	nat->free_head = sid;
+	return -1;
+}
+
+static void
+log_record(struct natgw_nat *nat, const struct nat_session *s, enum natgw_end why, uint64_t when)
+{
+	struct natgw_flow_record *r;
+
+	if (!nat->conf.keep_flow_log)
+		return;
+	if (nat->log_n == nat->log_cap) {
+		size_t cap = nat->log_cap ? nat->log_cap * 2 : 1024;
+		struct natgw_flow_record *nl = realloc(nat->log, cap * sizeof(*nl));
+
+		if (nl == NULL) {
+			/* Counters stay right; only the per-flow list would be short,
+			 * and the report says so. */
+			NAT_LOG(ERR, "flow log: out of memory, records lost from now on\n");
+			nat->conf.keep_flow_log = false;
+			return;
+		}
+		nat->log = nl;
+		nat->log_cap = cap;
+	}
+	r = &nat->log[nat->log_n++];
+	memset(r, 0, sizeof(*r));
+	r->in_ip = s->in_key.src_ip;
+	r->in_port = s->in_key.src_port;
+	r->rem_ip = s->in_key.dst_ip;
+	r->rem_port = s->in_key.dst_port;
+	r->pub_ip = s->pub_ip;
+	r->pub_port = s->pub_port;
+	r->proto = s->in_key.proto;
+	r->end = (uint8_t)why;
+	r->tcp_state = s->tcp_state;
+	r->inbound = s->inbound;
+	r->first_ns = s->first_ns;
+	r->last_ns = s->last_ns;
+	r->end_ns = why == NATGW_END_ACTIVE ? 0 : when;
+	r->pkts[0] = s->pkts[NATGW_SIDE_INSIDE];
+	r->pkts[1] = s->pkts[NATGW_SIDE_OUTSIDE];
+	r->bytes[0] = s->bytes[NATGW_SIDE_INSIDE];
+	r->bytes[1] = s->bytes[NATGW_SIDE_OUTSIDE];
+}
+
+void
+nat_session_end(struct natgw_nat *nat, uint32_t sid, enum natgw_end why, uint64_t when)
+{
+	struct nat_session *s = &nat->sess[sid];
+	struct natgw_flow_key ok;
+
+	nat_tw_remove(nat, sid);
+	nat_outside_key(s, &ok);
+	rte_hash_del_key(nat->tbl[NATGW_SIDE_INSIDE], &s->in_key);
+	rte_hash_del_key(nat->tbl[NATGW_SIDE_OUTSIDE], &ok);
+	nat->ops->release(nat, s);
+	if (s->in_key.proto == IPPROTO_TCP && s->tcp_state != NAT_TCP_CLOSED &&
+			s->tcp_state != NAT_TCP_RESET) {
+		nat->st.active_tcp--;
+		/* CloudWatch: a connection not closed gracefully that went idle. */
+		if (why == NATGW_END_IDLE)
+			nat->st.metric[NATGW_M_IdleTimeoutCount]++;
+	}
+	log_record(nat, s, why, when);
+	nat->st.sessions_active--;
+	s->in_key.proto = 0;
+	s->tw_next = nat->free_head;
+	nat->free_head = sid;
+}
+
+enum natgw_end
+nat_end_of(const struct nat_session *s)
+{
+	return s->tcp_state == NAT_TCP_CLOSED ? NATGW_END_FIN :
+		s->tcp_state == NAT_TCP_RESET ? NATGW_END_RST : NATGW_END_IDLE;
+}
+
+void
+natgw_nat_finish(struct natgw_nat *nat, uint64_t now)
+{
+	uint32_t sid;
+
+	for (sid = 0; sid < nat->conf.max_sessions; sid++) {
+		struct nat_session *s = &nat->sess[sid];
+		uint64_t dl;
+
+		if (s->in_key.proto == 0)
+			continue;
+		dl = nat_session_deadline(nat, s);
+		if (dl <= now)
+			nat_session_end(nat, sid, nat_end_of(s), dl);
+		else
+			nat_session_end(nat, sid, NATGW_END_ACTIVE, now);
+	}
+}
+
+/* The public address an inside host starts from: the same for all of a host's
+ * flows while it has room (RFC 4787 REQ-2, "paired" pooling). */
+static unsigned int
+pool_start(const struct natgw_nat *nat, uint32_t in_ip)
+{
+	return rte_jhash_1word(in_ip, nat->seed) % nat->conf.n_public;
+}
+
+/* Probe this worker's slice of ports from a per-flow starting point for one
+ * that `is_free` accepts. */
+static int
+probe_port(const struct natgw_nat *nat, const struct natgw_flow_key *k, uint16_t prefer,
+		bool (*is_free)(const struct natgw_nat *, const void *, uint16_t), const void *arg,
+		uint16_t *port)
+{
+	uint32_t start, j;
+
+	if (prefer >= nat->port_base && prefer < nat->port_base + nat->port_span &&
+			is_free(nat, arg, rte_cpu_to_be_16(prefer))) {
+		*port = rte_cpu_to_be_16(prefer);
+		return 0;
+	}
+	start = rte_jhash(k, sizeof(*k), nat->seed) % nat->port_span;
+	for (j = 0; j < nat->port_span; j++) {
+		uint16_t p = rte_cpu_to_be_16((uint16_t)(nat->port_base + (start + j) % nat->port_span));
+
+		if (is_free(nat, arg, p)) {
+			*port = p;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* ------------------------------------------------------------------ aws */
+
+/* The key counting connections from one public address to one destination. */
+static void
+dest_key(struct natgw_flow_key *dk, uint32_t pub, const struct natgw_flow_key *k)
+{
+	memset(dk, 0, sizeof(*dk));
+	dk->src_ip = pub;
+	dk->dst_ip = k->dst_ip;
+	dk->dst_port = k->dst_port;
+	dk->proto = k->proto;
+}
+
+static uintptr_t
+dest_count(const struct natgw_nat *nat, const struct natgw_flow_key *dk)
+{
+	void *d;
+
+	return rte_hash_lookup_data(nat->dest, dk, &d) >= 0 ? (uintptr_t)d : 0;
+}
+
+/* Endpoint-dependent: a port is free for a destination when no session holds
+ * (destination, public address, port). */
+static bool
+aws_port_free(const struct natgw_nat *nat, const void *arg, uint16_t port)
+{
+	struct natgw_flow_key ok = *(const struct natgw_flow_key *)arg;
+
+	ok.dst_port = port;
+	return rte_hash_lookup(nat->tbl[NATGW_SIDE_OUTSIDE], &ok) < 0;
+}
+
+static enum natgw_drop
+aws_outbound_new(struct natgw_nat *nat, const struct natgw_flow_key *k, uint64_t now,
+		uint32_t *sid_out)
+{
+	unsigned int start = pool_start(nat, k->src_ip), i;
+	uint32_t limit = nat->conf.per_dest_limit / nat->conf.n_workers;
+
+	for (i = 0; i < nat->conf.n_public; i++) {
+		uint32_t pub = nat->conf.public_ip[(start + i) % nat->conf.n_public];
+		struct natgw_flow_key dk, ok;
+		uintptr_t cnt;
+		uint16_t port;
+		uint32_t sid;
+
+		dest_key(&dk, pub, k);
+		cnt = dest_count(nat, &dk);
+		if (limit && cnt >= limit)
+			continue;
+		memset(&ok, 0, sizeof(ok));
+		ok.src_ip = k->dst_ip;
+		ok.dst_ip = pub;
+		ok.src_port = k->dst_port;
+		ok.proto = k->proto;
+		/* AWS does not preserve source ports. */
+		if (probe_port(nat, k, 0, aws_port_free, &ok, &port) < 0)
+			continue;
+		/* Take the count first: a session that exists always holds one,
+		 * which is what aws_release gives back. */
+		if (rte_hash_add_key_data(nat->dest, &dk, (void *)(cnt + 1)) < 0)
+			return NATGW_DROP_table_full;
+		sid = nat_session_alloc(nat);
+		if (sid == NAT_NONE || nat_session_insert(nat, sid, k, pub, port, now) < 0) {
+			if (cnt)
+				rte_hash_add_key_data(nat->dest, &dk, (void *)cnt);
+			else
+				rte_hash_del_key(nat->dest, &dk);
+			return NATGW_DROP_table_full;
+		}
+		*sid_out = sid;
+		return NATGW_DROP_NONE;
+	}
+	return NATGW_DROP_port_alloc;
+}
+
+static enum natgw_drop
+aws_inbound_new(struct natgw_nat *nat, const struct natgw_flow_key *k, uint8_t tcp_flags,
+		uint64_t now, uint32_t *sid)
+{
+	RTE_SET_USED(nat);
+	RTE_SET_USED(k);
+	RTE_SET_USED(tcp_flags);
+	RTE_SET_USED(now);
+	RTE_SET_USED(sid);
+	/* The AWS gateway only answers flows its inside opened. */
+	return NATGW_DROP_no_session_inbound;
+}
+
+static void
+aws_release(struct natgw_nat *nat, struct nat_session *s)
+{
+	struct natgw_flow_key dk;
+	uintptr_t cnt;
+
+	dest_key(&dk, s->pub_ip, &s->in_key);
+	cnt = dest_count(nat, &dk);
+	if (cnt > 1)
+		rte_hash_add_key_data(nat->dest, &dk, (void *)(cnt - 1));
+	else if (cnt == 1)
+		rte_hash_del_key(nat->dest, &dk);
+}
+
+const struct nat_profile_ops nat_aws_ops = {
+	.outbound_new = aws_outbound_new,
+	.inbound_new = aws_inbound_new,
+	.release = aws_release,
+	.lookup_mapping = NULL,
+};
+
+/* ------------------------------------------------------------------ rfc */
+
+/* Mapping keys: the inside endpoint (pad[0] = 1) and the public one (pad[0] = 2)
+ * share one table. */
+static void
+map_key_in(struct natgw_flow_key *mk, uint32_t ip, uint16_t port, uint8_t proto)
+{
+	memset(mk, 0, sizeof(*mk));
+	mk->src_ip = ip;
+	mk->src_port = port;
+	mk->proto = proto;
+	mk->pad[0] = 1;
+}
+
+static void
+map_key_pub(struct natgw_flow_key *mk, uint32_t ip, uint16_t port, uint8_t proto)
+{
+	memset(mk, 0, sizeof(*mk));
+	mk->dst_ip = ip;
+	mk->dst_port = port;
+	mk->proto = proto;
+	mk->pad[0] = 2;
+}
+
+struct rfc_probe {
+	uint32_t pub;
+	uint8_t proto;
+};
+
+static bool
+rfc_port_free(const struct natgw_nat *nat, const void *arg, uint16_t port)
+{
+	const struct rfc_probe *p = arg;
+	struct natgw_flow_key mk;
+
+	map_key_pub(&mk, p->pub, port, p->proto);
+	return rte_hash_lookup(nat->maps, &mk) < 0;
+}
+
+static uint32_t
+rfc_find_mapping(const struct natgw_nat *nat, uint32_t ip, uint16_t port, uint8_t proto, bool pub)
+{
+	struct natgw_flow_key mk;
+	void *d;
+
+	if (pub)
+		map_key_pub(&mk, ip, port, proto);
+	else
+		map_key_in(&mk, ip, port, proto);
+	return rte_hash_lookup_data(nat->maps, &mk, &d) >= 0 ? (uint32_t)(uintptr_t)d : NAT_NONE;
+}
+
+static uint32_t
+rfc_new_mapping(struct natgw_nat *nat, const struct natgw_flow_key *k)
+{
+	unsigned int start = pool_start(nat, k->src_ip), i;
+	uint32_t mid = nat->map_free;
+
+	if (mid == NAT_NONE)
+		return NAT_NONE;
+	for (i = 0; i < nat->conf.n_public; i++) {
+		struct rfc_probe p = {
+			.pub = nat->conf.public_ip[(start + i) % nat->conf.n_public],
+			.proto = k->proto,
+		};
+		struct nat_mapping *m = &nat->mapv[mid];
+		struct natgw_flow_key ki, kp;
+		uint16_t port;
+
+		/* Keep the inside port where it is free: many applications
+		 * assume it (common practice, not required by RFC 4787). */
+		if (probe_port(nat, k, rte_be_to_cpu_16(k->src_port), rfc_port_free, &p, &port) < 0)
+			continue;
+		map_key_in(&ki, k->src_ip, k->src_port, k->proto);
+		map_key_pub(&kp, p.pub, port, k->proto);
+		if (rte_hash_add_key_data(nat->maps, &ki, (void *)(uintptr_t)mid) < 0)
+			return NAT_NONE;
+		if (rte_hash_add_key_data(nat->maps, &kp, (void *)(uintptr_t)mid) < 0) {
+			rte_hash_del_key(nat->maps, &ki);
+			return NAT_NONE;
+		}
+		nat->map_free = m->next_free;
+		m->in_ip = k->src_ip;
+		m->in_port = k->src_port;
+		m->pub_ip = p.pub;
+		m->pub_port = port;
+		m->proto = k->proto;
+		m->refcnt = 0;
+		m->sessions = NAT_NONE;
+		nat->st.mappings_active++;
+		return mid;
+	}
+	return NAT_NONE;
+}
+
+static enum natgw_drop
+rfc_attach(struct natgw_nat *nat, uint32_t mid, const struct natgw_flow_key *in_key,
+		uint64_t now, bool inbound, uint32_t *sid_out)
+{
+	struct nat_mapping *m = &nat->mapv[mid];
+	uint32_t sid = nat_session_alloc(nat);
+	struct nat_session *s;
+
+	if (sid == NAT_NONE)
+		return NATGW_DROP_table_full;
+	if (nat_session_insert(nat, sid, in_key, m->pub_ip, m->pub_port, now) < 0)
+		return NATGW_DROP_table_full;
+	s = &nat->sess[sid];
+	s->inbound = inbound;
+	s->map = mid;
+	s->map_next = m->sessions;
+	m->sessions = sid;
+	m->refcnt++;
+	*sid_out = sid;
+	return NATGW_DROP_NONE;
+}
+
+static void
+rfc_map_free(struct natgw_nat *nat, uint32_t mid)
+{
+	struct nat_mapping *m = &nat->mapv[mid];
+	struct natgw_flow_key mk;
+
+	map_key_in(&mk, m->in_ip, m->in_port, m->proto);
+	rte_hash_del_key(nat->maps, &mk);
+	map_key_pub(&mk, m->pub_ip, m->pub_port, m->proto);
+	rte_hash_del_key(nat->maps, &mk);
+	m->next_free = nat->map_free;
+	nat->map_free = mid;
+	nat->st.mappings_active--;
+}
+
+static void
+rfc_release(struct natgw_nat *nat, struct nat_session *s)
+{
+	struct nat_mapping *m;
+	uint32_t sid = (uint32_t)(s - nat->sess), *pp;
+
+	if (s->map == NAT_NONE)
+		return;
+	m = &nat->mapv[s->map];
+	for (pp = &m->sessions; *pp != NAT_NONE; pp = &nat->sess[*pp].map_next)
+		if (*pp == sid) {
+			*pp = s->map_next;
+			break;
+		}
+	/* The mapping lives as long as a session uses it (RFC 4787 REQ-5). */
+	if (--m->refcnt == 0)
+		rfc_map_free(nat, s->map);
+	s->map = NAT_NONE;
+}
+
+static enum natgw_drop
+rfc_outbound_new(struct natgw_nat *nat, const struct natgw_flow_key *k, uint64_t now,
+		uint32_t *sid)
+{
+	uint32_t mid = rfc_find_mapping(nat, k->src_ip, k->src_port, k->proto, false);
+	bool fresh = false;
+	enum natgw_drop why;
+
+	if (mid == NAT_NONE) {
+		if (nat->map_free == NAT_NONE || nat->free_head == NAT_NONE)
+			return NATGW_DROP_table_full;
+		mid = rfc_new_mapping(nat, k);
+		if (mid == NAT_NONE)
+			return NATGW_DROP_port_alloc;
+		fresh = true;
+	}
+	why = rfc_attach(nat, mid, k, now, false, sid);
+	/* Undo a mapping made for a session that could not be. */
+	if (why != NATGW_DROP_NONE && fresh)
+		rfc_map_free(nat, mid);
+	return why;
+}
+
+static enum natgw_drop
+rfc_inbound_new(struct natgw_nat *nat, const struct natgw_flow_key *k, uint8_t tcp_flags,
+		uint64_t now, uint32_t *sid)
+{
+	uint32_t mid, x;
+	struct nat_mapping *m;
+	struct natgw_flow_key in_key;
+
+	if (nat->conf.filtering == NATGW_FILTER_APDF || k->proto == IPPROTO_ICMP)
+		return NATGW_DROP_no_session_inbound;
+	/* Only a SYN may open a TCP connection from outside (RFC 5382 REQ-4's
+	 * simultaneous open and endpoint-independent filtering). */
+	if (k->proto == IPPROTO_TCP &&
+			(tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) !=
+			RTE_TCP_SYN_FLAG)
+		return NATGW_DROP_no_session_inbound;
+	mid = rfc_find_mapping(nat, k->dst_ip, k->dst_port, k->proto, true);
+	if (mid == NAT_NONE)
+		return NATGW_DROP_no_session_inbound;
+	m = &nat->mapv[mid];
+	if (nat->conf.filtering == NATGW_FILTER_ADF) {
+		for (x = m->sessions; x != NAT_NONE; x = nat->sess[x].map_next)
+			if (nat->sess[x].in_key.dst_ip == k->src_ip)
+				break;
+		if (x == NAT_NONE)
+			return NATGW_DROP_no_session_inbound;
+	}
+	memset(&in_key, 0, sizeof(in_key));
+	in_key.src_ip = m->in_ip;
+	in_key.src_port = m->in_port;
+	in_key.dst_ip = k->src_ip;
+	in_key.dst_port = k->src_port;
+	in_key.proto = k->proto;
+	return rfc_attach(nat, mid, &in_key, now, true, sid);
+}
+
+static bool
+rfc_lookup_mapping(const struct natgw_nat *nat, const struct natgw_flow_key *in_key,
+		uint32_t *pub_ip, uint16_t *pub_port)
+{
+	uint32_t mid = rfc_find_mapping(nat, in_key->src_ip, in_key->src_port, in_key->proto, false);
+
+	if (mid == NAT_NONE)
+		return false;
+	*pub_ip = nat->mapv[mid].pub_ip;
+	*pub_port = nat->mapv[mid].pub_port;
+	return true;
+}
+
+const struct nat_profile_ops nat_rfc_ops = {
+	.outbound_new = rfc_outbound_new,
+	.inbound_new = rfc_inbound_new,
+	.release = rfc_release,
+	.lookup_mapping = rfc_lookup_mapping,
+};

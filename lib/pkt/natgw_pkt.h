@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Packet parsing and classification for the NAT.
+ *
+ * One pass over a frame finds the IPv4 header behind Ethernet and any 802.1Q /
+ * 802.1ad tags, validates it, finds the transport header and, for an ICMP error,
+ * the packet it quotes. The result is a flow key the session table can look up
+ * directly, or the reason the frame cannot be translated. Nothing is written.
+ */
+#ifndef NATGW_PKT_H
+#define NATGW_PKT_H
+
+#include <stdint.h>
+#include <stdbool.h>
+
+/*
+ * Why a packet was dropped. X(name, counted): `counted` is 1 where the packet had
+ * a well-formed IPv4 header, so CloudWatch counted it in PacketsIn* and, dropped,
+ * in PacketsDropCount; frames that never were IPv4 (ARP, IPv6, runts) appear
+ * only in the per-reason counters.
+ */
+#define NATGW_DROP_REASONS(X) \
+	X(eth_truncated, 0)       /* frame shorter than its L2 header(s) */ \
+	X(not_ip, 0)              /* ARP, LLDP, any other ethertype */ \
+	X(ipv6, 0)                /* IPv6 is not translated */ \
+	X(ip_truncated, 0)        /* frame shorter than an IPv4 header */ \
+	X(ip_bad_version, 0)      /* ethertype IPv4, version field not 4 */ \
+	X(ip_bad_ihl, 0)          /* IHL < 5 or beyond the frame */ \
+	X(ip_bad_total_length, 0) /* total length < IHL or beyond the frame */ \
+	X(ip_bad_checksum, 1)     /* IPv4 header checksum wrong */ \
+	X(ttl_exceeded, 1)        /* TTL would reach 0 on forwarding */ \
+	X(mtu_exceeded, 1)        /* larger than the gateway's MTU */ \
+	X(l4_truncated, 1)        /* TCP/UDP/ICMP header cut short */ \
+	X(tcp_bad_offset, 1)      /* TCP data offset < 5 or beyond the packet */ \
+	X(proto_unsupported, 1)   /* not TCP, UDP or ICMP */ \
+	X(icmp_type, 1)           /* ICMP type the NAT does not translate */ \
+	X(icmp_err_truncated, 1)  /* ICMP error quoting too little to identify */ \
+	X(icmp_err_no_session, 1) /* ICMP error about no known session */ \
+	X(frag_proto, 1)          /* fragment of a protocol the profile drops */ \
+	X(frag_no_session, 1)     /* non-first fragment before its first */ \
+	X(src_not_inside, 1)      /* inside packet from outside the inside nets */ \
+	X(dst_inside, 1)          /* inside packet to an inside address */ \
+	X(tcp_not_syn, 1)         /* TCP without a session that is not a SYN */ \
+	X(no_session_inbound, 1)  /* unsolicited inbound, or filtered */ \
+	X(port_alloc, 1)          /* ErrorPortAllocation: no public port free */ \
+	X(table_full, 1)          /* session table full */
+
+/** Drop reasons, NATGW_DROP_<name>. */
+enum natgw_drop {
+	NATGW_DROP_NONE = -1,
+#define NATGW_DROP_ENUM(name, counted) NATGW_DROP_##name,
+	NATGW_DROP_REASONS(NATGW_DROP_ENUM)
+#undef NATGW_DROP_ENUM
+	NATGW_DROP_MAX
+};
+
+/** @return the reason's name, as it appears in reports. */
+const char *natgw_drop_name(enum natgw_drop r);
+
+/** @return true if a packet dropped for @p r counts in PacketsDropCount. */
+bool natgw_drop_counted(enum natgw_drop r);
+
+/**
+ * A flow as a packet reads it: addresses and ports in network byte order, as in
+ * the packet. For ICMP queries the identifier stands in for the port of the end
+ * that asked: requests carry it in src_port, replies in dst_port, so a request
+ * and its reply have mirrored keys like TCP and UDP do.
+ */
+struct natgw_flow_key {
+	uint32_t src_ip;   /**< source address */
+	uint32_t dst_ip;   /**< destination address */
+	uint16_t src_port; /**< source port, or ICMP id of a request */
+	uint16_t dst_port; /**< destination port, or ICMP id of a reply */
+	uint8_t proto;     /**< IPPROTO_TCP, IPPROTO_UDP or IPPROTO_ICMP */
+	uint8_t pad[3];    /**< zero: the key is hashed as 16 bytes */
+};
+
+/** Flags of struct natgw_pkt_info. */
+#define NATGW_PKT_F_FRAG       0x01 /**< a fragment (MF set or offset non-zero) */
+#define NATGW_PKT_F_FRAG_FIRST 0x02 /**< the fragment at offset 0 */
+#define NATGW_PKT_F_ICMP_ERR   0x04 /**< ICMP error; key is from the quote */
+#define NATGW_PKT_F_ICMP_QUERY 0x08 /**< ICMP echo/timestamp request or reply */
+#define NATGW_PKT_F_ICMP_REPLY 0x10 /**< the ICMP query is a reply */
+#define NATGW_PKT_F_INNER_L4CS 0x20 /**< the quoted L4 checksum is present */
+
+/** What parsing found in a frame; offsets are from the frame's first byte. */
+struct natgw_pkt_info {
+	/**
+	 * The key to look the packet up with. For an ICMP error it is the quoted
+	 * packet's key mirrored, i.e. the key of the flow the error travels with.
+	 */
+	struct natgw_flow_key key;
+	uint16_t l3_off;       /**< IPv4 header */
+	uint16_t l4_off;       /**< transport header (first fragment only) */
+	uint16_t ip_len;       /**< IPv4 total length: the IP-layer bytes */
+	uint16_t ip_id;        /**< IPv4 identification, for fragment tracking */
+	uint8_t flags;         /**< NATGW_PKT_F_* */
+	uint8_t tcp_flags;     /**< TCP flags byte, 0 otherwise */
+	uint16_t inner_l3_off; /**< ICMP error: quoted IPv4 header */
+	uint16_t inner_l4_off; /**< ICMP error: quoted transport header */
+	uint16_t inner_end;    /**< ICMP error: end of the quoted bytes */
+};
+
+/**
+ * Parse the frame at @p frame of @p len bytes (Ethernet, up to two VLAN tags).
+ *
+ * The IPv4 header checksum is verified; transport checksums are not (a NAT that
+ * dropped or fixed them would hide the sender's bug: it carries them through).
+ *
+ * @return NATGW_DROP_NONE with @p pi filled, or the reason to drop the frame.
+ *   For reasons with natgw_drop_counted() true, pi->l3_off, pi->ip_len and the
+ *   outer addresses in pi->key are set.
+ */
+enum natgw_drop natgw_pkt_parse(const uint8_t *frame, uint32_t len,
+		struct natgw_pkt_info *pi);
+
+/** @return true if @p type is an ICMP error message the NAT translates. */
+bool natgw_icmp_is_error(uint8_t type);
+
+/** Transport checksum offset inside the L4 header of @p proto, or 0 if none. */
+static inline uint16_t
+natgw_l4_csum_off(uint8_t proto)
+{
+	return proto == 6 ? 16 : proto == 17 ? 6 : proto == 1 ? 2 : 0;
+}
+
+/** Byte offset, from the L4 header, of the 16-bit field that carries the port or
+ * ICMP id of the flow end on side @p src (true: the source end). */
+static inline uint16_t
+natgw_l4_port_off(uint8_t proto, bool src)
+{
+	if (proto == 1)
+		return 4;
+	return src ? 0 : 2;
+}
+
+/**
+ * Rewrite one end of a parsed packet: its source end (@p dst_end false) or its
+ * destination end gets address @p addr and port (ICMP query: identifier)
+ * @p port, both in network order, with every checksum the change touches
+ * updated incrementally: IPv4 header, transport (with its pseudo-header), and
+ * for an ICMP error the quoted packet's mirrored end, the quoted headers'
+ * checksums and the ICMP checksum. A non-first fragment has only its address
+ * rewritten; its transport checksum travels in the first fragment. TTL is left
+ * alone.
+ */
+void natgw_pkt_rewrite(uint8_t *frame, const struct natgw_pkt_info *pi, bool dst_end,
+		uint32_t addr, uint16_t port);
+
+#endif /* NATGW_PKT_H */
