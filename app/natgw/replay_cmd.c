@@ -67,7 +67,7 @@ sample_path(void)
 {
 	static char p[4096];
 
-	snprintf(p, sizeof(p), "%s/%s", NATGW_SRCDATA, SAMPLE);
+	snprintf(p, sizeof(p), "%s/%s", NATGW_BUILDDATA, SAMPLE);
 	if (access(p, R_OK) == 0)
 		return p;
 	snprintf(p, sizeof(p), "%s/%s", NATGW_DATADIR, SAMPLE);
