@@ -188,6 +188,18 @@ open_outputs(struct replay *r, char *err, size_t errlen)
 	return r->w[NATGW_SIDE_INSIDE] ? 0 : -1;
 }
 
+/* After a failure, remove an output this run opened, so that nothing left
+ * looks complete; only a regular file: a path that names a device or one
+ * that this run never opened is not ours to delete. */
+static void
+remove_output(bool opened, const char *path)
+{
+	struct stat st;
+
+	if (opened && lstat(path, &st) == 0 && S_ISREG(st.st_mode))
+		unlink(path);
+}
+
 int
 natgw_replay_run(const struct natgw_replay_conf *c, struct natgw_replay_result *res,
 		char *err, size_t errlen)
@@ -202,6 +214,7 @@ natgw_replay_run(const struct natgw_replay_conf *c, struct natgw_replay_result *
 	};
 	uint64_t total = 0, now = 0;
 	struct stat st;
+	bool opened[NATGW_SIDES];
 	int rc = -1, n;
 	char e2[256];
 
@@ -288,6 +301,8 @@ natgw_replay_run(const struct natgw_replay_conf *c, struct natgw_replay_result *
 out:
 	while (r.nb)
 		rte_pktmbuf_free(r.batch[--r.nb]);
+	opened[NATGW_SIDE_OUTSIDE] = r.w[NATGW_SIDE_OUTSIDE] != NULL;
+	opened[NATGW_SIDE_INSIDE] = r.w[NATGW_SIDE_INSIDE] != NULL;
 	if (natgw_pcap_writer_close(r.w[NATGW_SIDE_OUTSIDE], e2, sizeof(e2)) < 0 && rc == 0) {
 		snprintf(err, errlen, "%s: %s", c->outside_path, e2);
 		rc = -1;
@@ -297,8 +312,8 @@ out:
 		rc = -1;
 	}
 	if (rc < 0) {
-		unlink(c->outside_path);
-		unlink(c->inside_path);
+		remove_output(opened[NATGW_SIDE_OUTSIDE], c->outside_path);
+		remove_output(opened[NATGW_SIDE_INSIDE], c->inside_path);
 	}
 	rte_hash_free(r.frags);
 	rte_mempool_free(mp);

@@ -544,11 +544,11 @@ natgw_nat_burst(struct natgw_nat *nat, enum natgw_side side, struct rte_mbuf **p
 				why[i] = NATGW_DROP_frag_proto;
 				continue;
 			}
-			if (!(pi[i].flags & NATGW_PKT_F_FRAG_FIRST)) {
-				if (frag_lookup(nat, side, &pi[i], now, &sid[i]) < 0)
-					why[i] = NATGW_DROP_frag_no_session;
+			/* A later fragment has no ports to look up by: it follows
+			 * its first fragment, which may be in this very burst, so
+			 * it is looked up below, in order. */
+			if (!(pi[i].flags & NATGW_PKT_F_FRAG_FIRST))
 				continue;
-			}
 		}
 		kidx[nk] = i;
 		keys[nk++] = &pi[i].key;
@@ -577,9 +577,14 @@ natgw_nat_burst(struct natgw_nat *nat, enum natgw_side side, struct rte_mbuf **p
 			drop(nat, m, NATGW_DROP_ttl_exceeded);
 			continue;
 		}
-		/* A session made or ended earlier in this burst makes the bulk
-		 * answers stale: look again, one by one, after that. */
-		if (changed && !nonfirst) {
+		if (nonfirst) {
+			if (frag_lookup(nat, side, &pi[i], now, &sid[i]) < 0) {
+				drop(nat, m, NATGW_DROP_frag_no_session);
+				continue;
+			}
+		} else if (changed) {
+			/* A session made or ended earlier in this burst makes the
+			 * bulk answers stale: look again, one by one, after that. */
 			void *d;
 
 			sid[i] = rte_hash_lookup_data(nat->tbl[side], &pi[i].key, &d) >= 0 ?
