@@ -129,10 +129,6 @@ parse_quote(const uint8_t *frame, uint16_t q, uint16_t end, struct natgw_pkt_inf
 		return NATGW_DROP_icmp_err_no_session;
 	proto = ip[9];
 	l4 = q + ihl;
-	k->proto = proto;
-	/* Mirror the quote: the error travels against the quoted packet. */
-	k->src_ip = rd32(ip + 16);
-	k->dst_ip = rd32(ip + 12);
 	switch (proto) {
 	case IPPROTO_TCP:
 	case IPPROTO_UDP:
@@ -153,6 +149,11 @@ parse_quote(const uint8_t *frame, uint16_t q, uint16_t end, struct natgw_pkt_inf
 	default:
 		return NATGW_DROP_icmp_err_no_session;
 	}
+	/* Only now the key becomes the quote's, mirrored (the error travels
+	 * against the quoted packet): a drop above keeps the outer addresses. */
+	k->proto = proto;
+	k->src_ip = rd32(ip + 16);
+	k->dst_ip = rd32(ip + 12);
 	pi->inner_l3_off = q;
 	pi->inner_l4_off = l4;
 	pi->inner_end = end;
