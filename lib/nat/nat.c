@@ -217,6 +217,11 @@ natgw_nat_create(const char *name, const struct natgw_nat_conf *conf, char *err,
 	nat->frags = make_table(name, "frag", RTE_MAX(n / 16, 1024u), conf->socket_id);
 	if (!nat->tbl[0] || !nat->tbl[1] || !nat->frags)
 		goto nomem;
+	nat->fragv = rte_zmalloc_socket("natgw_frags",
+			sizeof(*nat->fragv) * ((size_t)rte_hash_max_key_id(nat->frags) + 1),
+			RTE_CACHE_LINE_SIZE, conf->socket_id);
+	if (nat->fragv == NULL)
+		goto nomem;
 	if (conf->profile == NATGW_PROFILE_AWS) {
 		nat->dest = make_table(name, "dest", n, conf->socket_id);
 		if (!nat->dest)
@@ -262,6 +267,7 @@ natgw_nat_free(struct natgw_nat *nat)
 	rte_hash_free(nat->tbl[0]);
 	rte_hash_free(nat->tbl[1]);
 	rte_hash_free(nat->frags);
+	rte_free(nat->fragv);
 	rte_hash_free(nat->dest);
 	rte_hash_free(nat->maps);
 	rte_free(nat->mapv);
@@ -336,6 +342,21 @@ drop(struct natgw_nat *nat, struct rte_mbuf *m, enum natgw_drop why)
 	rte_pktmbuf_free(m);
 }
 
+/*
+ * CloudWatch counts connections the VPC's clients open: attempts in the slow
+ * path, establishments here. Sessions an inbound packet opened (`rfc` with
+ * endpoint-independent filtering) are in neither, so that established never
+ * exceeds attempted.
+ */
+static inline void
+count_established(struct natgw_nat *nat, struct nat_session *s)
+{
+	if (!s->est_counted && !s->inbound) {
+		s->est_counted = 1;
+		nat->st.metric[NATGW_M_ConnectionEstablishedCount]++;
+	}
+}
+
 /* Follow the TCP handshake and teardown; counts established connections. */
 static void
 tcp_track(struct natgw_nat *nat, struct nat_session *s, enum natgw_side side, uint8_t fl)
@@ -351,7 +372,8 @@ tcp_track(struct natgw_nat *nat, struct nat_session *s, enum natgw_side side, ui
 		s->tcp_state = NAT_TCP_SYN_SENT;
 		s->fin_seen = 0;
 		s->est_counted = 0;
-		nat->st.metric[NATGW_M_ConnectionAttemptCount]++;
+		if (!s->inbound)
+			nat->st.metric[NATGW_M_ConnectionAttemptCount]++;
 		nat->st.active_tcp++;
 		if (nat->st.active_tcp > nat->st.metric[NATGW_M_ActiveConnectionCount])
 			nat->st.metric[NATGW_M_ActiveConnectionCount] = nat->st.active_tcp;
@@ -359,10 +381,7 @@ tcp_track(struct natgw_nat *nat, struct nat_session *s, enum natgw_side side, ui
 			(RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG) &&
 			side != opener && old == NAT_TCP_SYN_SENT) {
 		s->tcp_state = NAT_TCP_EST;
-		if (!s->est_counted) {
-			s->est_counted = 1;
-			nat->st.metric[NATGW_M_ConnectionEstablishedCount]++;
-		}
+		count_established(nat, s);
 	}
 	if ((fl & RTE_TCP_FIN_FLAG) && s->tcp_state != NAT_TCP_RESET) {
 		s->fin_seen |= 1u << side;
@@ -382,10 +401,27 @@ note_answer(struct natgw_nat *nat, struct nat_session *s, enum natgw_side side)
 {
 	enum natgw_side opener = s->inbound ? NATGW_SIDE_OUTSIDE : NATGW_SIDE_INSIDE;
 
-	if (side != opener && !s->est_counted) {
-		s->est_counted = 1;
-		nat->st.metric[NATGW_M_ConnectionEstablishedCount]++;
-	}
+	if (side != opener)
+		count_established(nat, s);
+}
+
+/* The fragment table's key: a datagram is (source, destination, IP ID,
+ * protocol) as it arrived, on the side it arrived on. */
+static void
+frag_key(struct natgw_flow_key *fk, enum natgw_side side, const struct natgw_pkt_info *pi)
+{
+	memset(fk, 0, sizeof(*fk));
+	fk->src_ip = pi->key.src_ip;
+	fk->dst_ip = pi->key.dst_ip;
+	fk->src_port = pi->ip_id;
+	fk->proto = pi->key.proto;
+	fk->pad[0] = (uint8_t)(side + 1);
+}
+
+static bool
+frag_stale(const struct nat_frag *f, uint64_t now)
+{
+	return now - f->t_ns > NAT_FRAG_TIMEOUT_NS;
 }
 
 /* Remember which session a first fragment belongs to, for the fragments after it. */
@@ -393,52 +429,52 @@ static void
 frag_track(struct natgw_nat *nat, enum natgw_side side, const struct natgw_pkt_info *pi,
 		uint32_t sid, uint64_t now)
 {
-	struct natgw_flow_key fk = {
-		.src_ip = pi->key.src_ip, .dst_ip = pi->key.dst_ip,
-		.src_port = pi->ip_id, .proto = pi->key.proto, .pad = {(uint8_t)(side + 1)},
-	};
-	uintptr_t v = ((uintptr_t)(now / NS) << 32) | sid;
+	struct natgw_flow_key fk;
+	int32_t pos;
 
-	if (rte_hash_add_key_data(nat->frags, &fk, (void *)v) == -ENOSPC) {
+	frag_key(&fk, side, pi);
+	pos = rte_hash_add_key(nat->frags, &fk);
+	if (pos == -ENOSPC) {
 		/* Full: sweep out the stale entries once and try again. */
 		const void *key;
 		void *data;
 		uint32_t it = 0;
+		int32_t p;
 
-		while (rte_hash_iterate(nat->frags, &key, &data, &it) >= 0)
-			if (now / NS - ((uintptr_t)data >> 32) > NAT_FRAG_TIMEOUT_NS / NS)
+		while ((p = rte_hash_iterate(nat->frags, &key, &data, &it)) >= 0)
+			if (frag_stale(&nat->fragv[p], now))
 				rte_hash_del_key(nat->frags, key);
-		rte_hash_add_key_data(nat->frags, &fk, (void *)v);
+		pos = rte_hash_add_key(nat->frags, &fk);
 	}
+	/* Still full: the later fragments will be dropped as frag_no_session. */
+	if (pos < 0)
+		return;
+	nat->fragv[pos].sid = sid;
+	nat->fragv[pos].gen = nat->sess[sid].gen;
+	nat->fragv[pos].t_ns = now;
 }
 
 static int
 frag_lookup(struct natgw_nat *nat, enum natgw_side side, const struct natgw_pkt_info *pi,
 		uint64_t now, uint32_t *sid)
 {
-	struct natgw_flow_key fk = {
-		.src_ip = pi->key.src_ip, .dst_ip = pi->key.dst_ip,
-		.src_port = pi->ip_id, .proto = pi->key.proto, .pad = {(uint8_t)(side + 1)},
-	};
-	const struct nat_session *s;
-	void *data;
-	uintptr_t v;
+	struct natgw_flow_key fk;
+	const struct nat_frag *f;
+	int32_t pos;
 
-	if (rte_hash_lookup_data(nat->frags, &fk, &data) < 0)
+	frag_key(&fk, side, pi);
+	pos = rte_hash_lookup(nat->frags, &fk);
+	if (pos < 0)
 		return -1;
-	v = (uintptr_t)data;
-	if (now / NS - (v >> 32) > NAT_FRAG_TIMEOUT_NS / NS) {
+	f = &nat->fragv[pos];
+	/* Too old, or its session ended (and the slot may serve another
+	 * session since: the generation tells). */
+	if (frag_stale(f, now) || nat->sess[f->sid].gen != f->gen ||
+			nat->sess[f->sid].in_key.proto == 0) {
 		rte_hash_del_key(nat->frags, &fk);
 		return -1;
 	}
-	*sid = (uint32_t)v;
-	s = &nat->sess[*sid];
-	/* The session may have ended and its slot been reused since. */
-	if (s->in_key.proto != pi->key.proto ||
-			(side == NATGW_SIDE_INSIDE ? s->in_key.src_ip != fk.src_ip ||
-				s->in_key.dst_ip != fk.dst_ip :
-			s->in_key.dst_ip != fk.src_ip || s->pub_ip != fk.dst_ip))
-		return -1;
+	*sid = f->sid;
 	return 0;
 }
 

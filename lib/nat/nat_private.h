@@ -56,6 +56,17 @@ struct nat_session {
 	/* `rfc`: the mapping and its other sessions */
 	uint32_t map;
 	uint32_t map_next;
+	/* bumped each time the slot holds a new session: what refers to a
+	 * session by index (fragment tracking) can tell it is still the one */
+	uint32_t gen;
+};
+
+/* A tracked first fragment: the session its datagram belongs to. Indexed by
+ * the fragment table's key position. */
+struct nat_frag {
+	uint32_t sid;
+	uint32_t gen;
+	uint64_t t_ns;
 };
 
 /* `rfc` endpoint-independent mapping: inside endpoint <-> public endpoint. */
@@ -94,7 +105,8 @@ struct natgw_nat {
 	struct rte_hash *tbl[NATGW_SIDES]; /* in2out by inside key, out2in by outside key */
 	struct rte_hash *dest;             /* `aws`: connections per (pub ip, destination) */
 	struct rte_hash *maps;             /* `rfc`: mappings, both directions */
-	struct rte_hash *frags;            /* first fragments: (src,dst,id,proto) -> session */
+	struct rte_hash *frags;            /* first fragments: (src,dst,id,proto,side) */
+	struct nat_frag *fragv;            /* their sessions, by key position */
 	struct nat_session *sess;
 	uint32_t free_head;
 	struct nat_mapping *mapv;

@@ -86,8 +86,10 @@ nat_session_insert(struct natgw_nat *nat, uint32_t sid, const struct natgw_flow_
 {
 	struct nat_session *s = &nat->sess[sid];
 	struct natgw_flow_key ok;
+	uint32_t gen = s->gen + 1;
 
 	memset(s, 0, sizeof(*s));
+	s->gen = gen;
 	s->in_key = *in_key;
 	memset(s->in_key.pad, 0, sizeof(s->in_key.pad));
 	s->pub_ip = pub_ip;
@@ -291,7 +293,10 @@ aws_outbound_new(struct natgw_nat *nat, const struct natgw_flow_key *k, uint64_t
 		uint32_t *sid_out)
 {
 	unsigned int start = pool_start(nat, k->src_ip), i;
-	uint32_t limit = nat->conf.per_dest_limit / nat->conf.n_workers;
+	/* Each worker holds its share of the limit, and at least one connection
+	 * (0 would read as "no limit"). */
+	uint32_t limit = nat->conf.per_dest_limit == 0 ? 0 :
+		RTE_MAX(nat->conf.per_dest_limit / nat->conf.n_workers, 1u);
 
 	for (i = 0; i < nat->conf.n_public; i++) {
 		uint32_t pub = nat->conf.public_ip[(start + i) % nat->conf.n_public];

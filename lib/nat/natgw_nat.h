@@ -214,14 +214,20 @@ void natgw_nat_burst(struct natgw_nat *nat, enum natgw_side side,
 		struct rte_mbuf **pkts, uint16_t n, uint64_t now, struct natgw_nat_out *out);
 
 /**
- * Expire idle sessions up to time @p now, examining at most @p budget sessions.
- * @return work done: sessions and wheel slots examined.
+ * Expire idle sessions up to time @p now, doing about @p budget units of work:
+ * each session examined and each wheel slot (about a second) crossed is one;
+ * a call may end one unit past the budget. A session is reaped once the
+ * wheel's second holding its deadline has wholly passed, and is recorded as
+ * ended at its exact deadline.
+ * @return work done.
  */
 unsigned int natgw_nat_expire(struct natgw_nat *nat, uint64_t now, unsigned int budget);
 
 /**
- * End every remaining session for a report at time @p now: those whose idle
- * timeout has passed as idle, the others as active. Records go to the flow log.
+ * End every remaining session for a report at time @p now. Those whose timeout
+ * has passed end at their deadline, as natgw_nat_expire() would have ended
+ * them (fin, rst, or idle by their TCP state); the others are recorded as
+ * still active. Records go to the flow log.
  */
 void natgw_nat_finish(struct natgw_nat *nat, uint64_t now);
 
