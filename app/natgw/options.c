@@ -72,6 +72,7 @@ int
 opt_public_ips(struct natgw_nat_conf *c, const char *arg, char *err, size_t errlen)
 {
 	const char *p = arg;
+	unsigned int i;
 
 	c->n_public = 0;
 	for (;;) {
@@ -92,6 +93,17 @@ opt_public_ips(struct natgw_nat_conf *c, const char *arg, char *err, size_t errl
 				(int)n, p);
 			return -1;
 		}
+		/* Said here, with the option's name, rather than by the engine's
+		 * configuration check, which knows no options. */
+		if (natgw_nat_is_inside(c, ip)) {
+			snprintf(err, errlen, "--public-ip: '%.*s' is inside --inside-net", (int)n, p);
+			return -1;
+		}
+		for (i = 0; i < c->n_public; i++)
+			if (c->public_ip[i] == ip) {
+				snprintf(err, errlen, "--public-ip: '%.*s' given twice", (int)n, p);
+				return -1;
+			}
 		c->public_ip[c->n_public++] = ip;
 		if (p[n] == 0)
 			return 0;
@@ -159,8 +171,11 @@ opt_timeout(struct natgw_nat_conf *c, const char *arg, char *err, size_t errlen)
 		const char *n = natgw_timeout_name(i);
 
 		if (strlen(n) == (size_t)(eq - arg) && strncmp(arg, n, (size_t)(eq - arg)) == 0) {
-			if (opt_uint(&s, "--timeout", eq + 1, 1, 86400, err, errlen) < 0)
+			if (opt_uint(&s, "--timeout", eq + 1, 1, 86400, err, errlen) < 0) {
+				snprintf(err, errlen, "--timeout: '%s': seconds must be a whole "
+					"number from 1 to 86400", arg);
 				return -1;
+			}
 			c->timeout_ns[i] = s * 1000000000ull;
 			return 0;
 		}

@@ -11,7 +11,8 @@
 
 /* Parse "A.B.C.D/N[,...]" into c->inside. */
 int opt_inside_nets(struct natgw_nat_conf *c, const char *arg, char *err, size_t errlen);
-/* Parse "A.B.C.D[,...]" into c->public_ip. */
+/* Parse "A.B.C.D[,...]" into c->public_ip; c->inside must be set already (a
+ * public address may not be inside). */
 int opt_public_ips(struct natgw_nat_conf *c, const char *arg, char *err, size_t errlen);
 /* Parse "aws" or "rfc". */
 int opt_profile(enum natgw_profile *p, const char *arg, char *err, size_t errlen);

@@ -54,6 +54,9 @@ usage(FILE *f)
 		"                                   udp or icmp; repeat for several\n"
 		"  -m, --max-sessions N             session table size (default 262144)\n"
 		"      --mtu BYTES                  largest IP packet forwarded (aws: 8500)\n"
+		"  -C, --fixcsum                    recompute every frame's IPv4 and TCP/UDP/ICMP\n"
+		"                                   checksums before the NAT: for captures taken\n"
+		"                                   on a host with checksum offload\n"
 		"  -q, --quiet                      no summary, no progress\n"
 		"  -h, --help                       this text\n"
 		"\n"
@@ -162,6 +165,7 @@ natgw_cmd_replay(int argc, char **argv)
 		{"timeout", required_argument, NULL, 't'},
 		{"max-sessions", required_argument, NULL, 'm'},
 		{"mtu", required_argument, NULL, 'M'},
+		{"fixcsum", no_argument, NULL, 'C'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -181,7 +185,9 @@ natgw_cmd_replay(int argc, char **argv)
 
 	memset(&rc, 0, sizeof(rc));
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "i:p:o:P:f:t:m:qh", lo, NULL)) != -1) {
+	/* getopt's own messages would be a second line, under another name. */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":i:p:o:P:f:t:m:Cqh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			inside = optarg;
@@ -214,14 +220,26 @@ natgw_cmd_replay(int argc, char **argv)
 			if (opt_uint(&mtu, "--mtu", optarg, 576, 65535, err, sizeof(err)) < 0)
 				goto bad;
 			break;
+		case 'C':
+			rc.fix_checksums = true;
+			break;
 		case 'q':
 			quiet = true;
 			break;
 		case 'h':
 			usage(stdout);
 			return 0;
+		case ':':
+			fprintf(stderr, "natgw replay: %s needs a value (see natgw replay --help)\n",
+				argv[optind - 1]);
+			return 2;
 		default:
-			fprintf(stderr, "natgw replay: see natgw replay --help\n");
+			if (optopt)
+				fprintf(stderr, "natgw replay: unknown option '-%c' (see natgw "
+					"replay --help)\n", optopt);
+			else
+				fprintf(stderr, "natgw replay: unknown option '%s' (see natgw "
+					"replay --help)\n", argv[optind - 1]);
 			return 2;
 		}
 	}
@@ -267,8 +285,14 @@ natgw_cmd_replay(int argc, char **argv)
 		rc.nat.mtu = (uint16_t)mtu;
 	if (natgw_nat_conf_check(&rc.nat, err, sizeof(err)) < 0)
 		goto bad;
+	/* The capture is checked before anything is made under --out. */
 	if (access(rc.capture, R_OK) < 0) {
 		fprintf(stderr, "natgw replay: %s: %s\n", rc.capture, strerror(errno));
+		return 1;
+	}
+	if (stat(rc.capture, &st) == 0 && S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "natgw replay: %s: is a directory, not a capture file\n",
+			rc.capture);
 		return 1;
 	}
 	if (mkdir_p(out) < 0) {

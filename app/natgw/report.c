@@ -146,11 +146,13 @@ natgw_report_write(const char *path, const struct natgw_replay_conf *c,
 	o = json_object();
 	for (i = 0; i < NATGW_SKIP_MAX; i++)
 		json_object_set_new(o, natgw_skip_name(i), json_integer((json_int_t)r->skip[i]));
-	rc |= member(f, "replay", json_pack("{sIsIsIsIsosIsI}",
+	rc |= member(f, "replay", json_pack("{sIsIsIsIsbsIsosIsI}",
 		"to_inside", (json_int_t)r->to_side[NATGW_SIDE_INSIDE],
 		"to_outside", (json_int_t)r->to_side[NATGW_SIDE_OUTSIDE],
 		"readdressed", (json_int_t)r->readdressed,
 		"unmapped", (json_int_t)r->unmapped,
+		"fixcsum", c->fix_checksums,
+		"checksums_fixed", (json_int_t)r->checksums_fixed,
 		"skipped", o,
 		"written_outside", (json_int_t)r->out_frames[NATGW_SIDE_OUTSIDE],
 		"written_inside", (json_int_t)r->out_frames[NATGW_SIDE_INSIDE]), false);
@@ -236,6 +238,13 @@ natgw_report_summary(FILE *f, const struct natgw_replay_conf *c,
 		if (st->drop[i])
 			fprintf(f, "%s%s %" PRIu64, n++ ? ", " : ": ", natgw_drop_name(i), st->drop[i]);
 	fputc('\n', f);
+	if (c->fix_checksums)
+		fprintf(f, "  --fixcsum: checksums recomputed in %" PRIu64 " frames\n",
+			r->checksums_fixed);
+	else if (st->drop[NATGW_DROP_ip_bad_checksum])
+		fprintf(f, "  %" PRIu64 " packets had a wrong IPv4 header checksum; a capture taken "
+			"on a host with checksum offload needs --fixcsum\n",
+			st->drop[NATGW_DROP_ip_bad_checksum]);
 	if (st->rst_sent)
 		fprintf(f, "  RSTs sent back inside for connections the NAT no longer knows: %"
 			PRIu64 "\n", st->rst_sent);

@@ -81,6 +81,9 @@ struct natgw_replay_conf {
 	const char *outside_path;       /**< where to write what left for the internet */
 	const char *inside_path;        /**< where to write what went back inside */
 	struct natgw_nat_conf nat;      /**< the engine's configuration */
+	/** Recompute every frame's checksums before it enters the NAT (a
+	 * capture taken before the NIC's checksum offload filled them). */
+	bool fix_checksums;
 	/** Called about every 64k frames with the bytes read so far and the
 	 * file's size, for progress; may be NULL. */
 	void (*progress)(void *arg, uint64_t frames, uint64_t done, uint64_t total);
@@ -96,6 +99,7 @@ struct natgw_replay_result {
 	uint64_t to_side[NATGW_SIDES]; /**< frames given to each side */
 	uint64_t readdressed;        /**< inbound frames re-addressed to a mapping */
 	uint64_t unmapped;           /**< inbound frames with no mapping */
+	uint64_t checksums_fixed;    /**< frames whose checksums fix_checksums changed */
 	uint64_t skip[NATGW_SKIP_MAX]; /**< frames set aside, per reason */
 	uint64_t out_frames[NATGW_SIDES]; /**< frames written, per side */
 };

@@ -256,7 +256,7 @@ natgw_replay_run(const struct natgw_replay_conf *c, struct natgw_replay_result *
 		if (n <= 0) {
 			rte_pktmbuf_free(m);
 			if (n < 0) {
-				snprintf(err, errlen, "%s: read error after %" PRIu64 " frames: %s",
+				snprintf(err, errlen, "%s: unreadable after frame %" PRIu64 ": %s",
 					c->capture, res->frames, e2);
 				goto out;
 			}
@@ -283,6 +283,9 @@ natgw_replay_run(const struct natgw_replay_conf *c, struct natgw_replay_result *
 			continue;
 		}
 		rte_pktmbuf_append(m, (uint16_t)len);
+		if (c->fix_checksums &&
+				natgw_pkt_csum_fill(rte_pktmbuf_mtod(m, uint8_t *), len) == 1)
+			res->checksums_fixed++;
 		skip = classify(&c->nat, rte_pktmbuf_mtod(m, uint8_t *), len, &side);
 		if (skip >= 0) {
 			res->skip[skip]++;

@@ -144,13 +144,17 @@ natgw_nat_conf_check(const struct natgw_nat_conf *c, char *err, size_t errlen)
 		return -1;
 	}
 	for (i = 0; i < c->n_public; i++) {
+		uint32_t h = rte_be_to_cpu_32(c->public_ip[i]);
+
 		if (natgw_nat_is_inside(c, c->public_ip[i])) {
-			snprintf(err, errlen, "public address %u is inside an inside network", i + 1);
+			snprintf(err, errlen, "public address %u.%u.%u.%u is inside an inside "
+				"network", h >> 24, (h >> 16) & 0xff, (h >> 8) & 0xff, h & 0xff);
 			return -1;
 		}
 		for (j = 0; j < i; j++)
 			if (c->public_ip[j] == c->public_ip[i]) {
-				snprintf(err, errlen, "public address %u given twice", i + 1);
+				snprintf(err, errlen, "public address %u.%u.%u.%u given twice",
+					h >> 24, (h >> 16) & 0xff, (h >> 8) & 0xff, h & 0xff);
 				return -1;
 			}
 	}
@@ -509,6 +513,21 @@ xlate_l4(uint8_t *l4, enum natgw_side side, const struct nat_session *s)
 		wr16(cs, natgw_csum_apply(rd16(cs), d));
 }
 
+static inline bool
+frag_allowed(const struct natgw_nat *nat, uint8_t proto)
+{
+	return proto == IPPROTO_UDP ? nat->conf.frag_udp : nat->conf.frag_tcp_icmp;
+}
+
+/* Reasons found in the transport header, past a valid IPv4 header. */
+static inline bool
+l4_reason(enum natgw_drop r)
+{
+	return r == NATGW_DROP_l4_truncated || r == NATGW_DROP_tcp_bad_offset ||
+		r == NATGW_DROP_icmp_type || r == NATGW_DROP_icmp_err_truncated ||
+		r == NATGW_DROP_icmp_err_no_session;
+}
+
 /* A packet without a session: the slow path makes one or says why not. */
 static enum natgw_drop
 slow_path(struct natgw_nat *nat, enum natgw_side side, const struct natgw_pkt_info *pi,
@@ -566,6 +585,14 @@ natgw_nat_burst(struct natgw_nat *nat, enum natgw_side side, struct rte_mbuf **p
 			NATGW_M_PacketsInFromDestination]++;
 		nat->st.metric[side == NATGW_SIDE_INSIDE ? NATGW_M_BytesInFromSource :
 			NATGW_M_BytesInFromDestination] += pi[i].ip_len;
+		/* A fragment of a protocol the profile drops is dropped for that,
+		 * whatever its first bytes hold (a tiny first fragment cuts the
+		 * transport header short). */
+		if ((pi[i].flags & NATGW_PKT_F_FRAG) && !frag_allowed(nat, pi[i].key.proto) &&
+				(why[i] == NATGW_DROP_NONE || l4_reason(why[i]))) {
+			why[i] = NATGW_DROP_frag_proto;
+			continue;
+		}
 		if (why[i] != NATGW_DROP_NONE)
 			continue;
 		if (pi[i].ip_len > nat->conf.mtu) {
@@ -573,13 +600,6 @@ natgw_nat_burst(struct natgw_nat *nat, enum natgw_side side, struct rte_mbuf **p
 			continue;
 		}
 		if (pi[i].flags & NATGW_PKT_F_FRAG) {
-			bool ok = pi[i].key.proto == IPPROTO_UDP ? nat->conf.frag_udp :
-				nat->conf.frag_tcp_icmp;
-
-			if (!ok) {
-				why[i] = NATGW_DROP_frag_proto;
-				continue;
-			}
 			/* A later fragment has no ports to look up by: it follows
 			 * its first fragment, which may be in this very burst, so
 			 * it is looked up below, in order. */

@@ -164,7 +164,7 @@ log_record(struct natgw_nat *nat, const struct nat_session *s, enum natgw_end wh
 	r->inbound = s->inbound;
 	r->first_ns = s->first_ns;
 	r->last_ns = s->last_ns;
-	r->end_ns = why == NATGW_END_ACTIVE ? 0 : when;
+	r->end_ns = when;
 	r->pkts[0] = s->pkts[NATGW_SIDE_INSIDE];
 	r->pkts[1] = s->pkts[NATGW_SIDE_OUTSIDE];
 	r->bytes[0] = s->bytes[NATGW_SIDE_INSIDE];
@@ -218,7 +218,11 @@ natgw_nat_finish(struct natgw_nat *nat, uint64_t now)
 		if (dl <= now)
 			nat_session_end(nat, sid, nat_end_of(s), dl);
 		else
-			nat_session_end(nat, sid, NATGW_END_ACTIVE, now);
+			/* Still in the table: a closed or reset connection says
+			 * so, but has no removal time yet (end_ns 0). */
+			nat_session_end(nat, sid, s->tcp_state == NAT_TCP_CLOSED ||
+				s->tcp_state == NAT_TCP_RESET ? nat_end_of(s) :
+				NATGW_END_ACTIVE, 0);
 	}
 }
 

@@ -176,7 +176,7 @@ struct natgw_flow_record {
 	uint8_t inbound;                      /**< made by an inbound packet (`rfc`) */
 	uint64_t first_ns;                    /**< first packet */
 	uint64_t last_ns;                     /**< last packet */
-	uint64_t end_ns;                      /**< when it ended (0: active) */
+	uint64_t end_ns;                      /**< when the NAT removed it (0: still held) */
 	uint64_t pkts[2];                     /**< packets per direction */
 	uint64_t bytes[2];                    /**< IP bytes per direction */
 };
@@ -226,8 +226,9 @@ unsigned int natgw_nat_expire(struct natgw_nat *nat, uint64_t now, unsigned int 
 /**
  * End every remaining session for a report at time @p now. Those whose timeout
  * has passed end at their deadline, as natgw_nat_expire() would have ended
- * them (fin, rst, or idle by their TCP state); the others are recorded as
- * still active. Records go to the flow log.
+ * them (fin, rst, or idle by their TCP state). The others are still held:
+ * recorded with end_ns 0, as fin or rst if their connection was closed or
+ * reset, as active otherwise. Records go to the flow log.
  */
 void natgw_nat_finish(struct natgw_nat *nat, uint64_t now);
 

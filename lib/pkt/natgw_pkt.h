@@ -115,6 +115,18 @@ struct natgw_pkt_info {
 enum natgw_drop natgw_pkt_parse(const uint8_t *frame, uint32_t len,
 		struct natgw_pkt_info *pi);
 
+/**
+ * Recompute, from scratch, the IPv4 header checksum of the frame at @p frame
+ * (@p len bytes) and, unless it is a fragment, its TCP, UDP or ICMP checksum
+ * (a UDP checksum of 0, "none", is left alone). For captures taken on a host
+ * whose NIC computes checksums on transmit (offload): the capture holds what
+ * the host handed the NIC, not what went on the wire. The NAT itself never
+ * calls this: it carries a wrong checksum through, as it arrived.
+ * @return 1 if a checksum changed, 0 if all were right, -1 if the frame holds
+ *   no sound IPv4 header (nothing written).
+ */
+int natgw_pkt_csum_fill(uint8_t *frame, uint32_t len);
+
 /** @return true if @p type is an ICMP error message the NAT translates. */
 bool natgw_icmp_is_error(uint8_t type);
 

@@ -167,16 +167,17 @@ parse_quote(const uint8_t *frame, uint16_t q, uint16_t end, struct natgw_pkt_inf
 	return NATGW_DROP_NONE;
 }
 
-enum natgw_drop
-natgw_pkt_parse(const uint8_t *frame, uint32_t len, struct natgw_pkt_info *pi)
+/* Walk the L2 header(s) to a structurally sound IPv4 header (checksum not
+ * checked): its offset, header length and total length. */
+static enum natgw_drop
+find_ipv4(const uint8_t *frame, uint32_t len, uint32_t *l3, uint16_t *ihl_out,
+		uint16_t *tot_out)
 {
 	uint32_t off = ETH_HLEN;
-	uint16_t et, ihl, tot, frag, l4, l4len;
+	uint16_t et, ihl, tot;
 	const uint8_t *ip;
-	struct natgw_flow_key *k = &pi->key;
 	int vlans = 0;
 
-	memset(pi, 0, sizeof(*pi));
 	if (len < ETH_HLEN)
 		return NATGW_DROP_eth_truncated;
 	et = rte_be_to_cpu_16(rd16(frame + 12));
@@ -201,6 +202,81 @@ natgw_pkt_parse(const uint8_t *frame, uint32_t len, struct natgw_pkt_info *pi)
 	tot = rte_be_to_cpu_16(rd16(ip + 2));
 	if (tot < ihl || off + tot > len)
 		return NATGW_DROP_ip_bad_total_length;
+	*l3 = off;
+	*ihl_out = ihl;
+	*tot_out = tot;
+	return NATGW_DROP_NONE;
+}
+
+int
+natgw_pkt_csum_fill(uint8_t *frame, uint32_t len)
+{
+	uint32_t off;
+	uint16_t ihl, tot, l4len, cs, old;
+	uint8_t *ip, *l4;
+	int changed = 0;
+
+	if (find_ipv4(frame, len, &off, &ihl, &tot) != NATGW_DROP_NONE)
+		return -1;
+	ip = frame + off;
+	old = rd16(ip + 10);
+	memset(ip + 10, 0, 2);
+	cs = natgw_csum_raw(ip, ihl, 0);
+	memcpy(ip + 10, &cs, 2);
+	changed |= cs != old;
+	/* A fragment's transport checksum covers the whole datagram, which no
+	 * single fragment holds. */
+	if (rd16(ip + 6) & rte_cpu_to_be_16(0x3fff))
+		return changed;
+	l4 = ip + ihl;
+	l4len = tot - ihl;
+	switch (ip[9]) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP: {
+		uint16_t at = ip[9] == IPPROTO_TCP ? 16 : 6;
+		uint32_t ph = (uint32_t)rd16(ip + 12) + rd16(ip + 14) + rd16(ip + 16) +
+			rd16(ip + 18) + rte_cpu_to_be_16(ip[9]) + rte_cpu_to_be_16(l4len);
+
+		if (l4len < (ip[9] == IPPROTO_TCP ? 20 : 8))
+			return changed;
+		old = rd16(l4 + at);
+		/* UDP's 0 is "no checksum", the sender's choice. */
+		if (ip[9] == IPPROTO_UDP && old == 0)
+			return changed;
+		memset(l4 + at, 0, 2);
+		cs = natgw_csum_raw(l4, l4len, ph);
+		if (ip[9] == IPPROTO_UDP && cs == 0)
+			cs = 0xffff;
+		memcpy(l4 + at, &cs, 2);
+		return changed | (cs != old);
+	}
+	case IPPROTO_ICMP:
+		if (l4len < 8)
+			return changed;
+		old = rd16(l4 + 2);
+		memset(l4 + 2, 0, 2);
+		cs = natgw_csum_raw(l4, l4len, 0);
+		memcpy(l4 + 2, &cs, 2);
+		return changed | (cs != old);
+	default:
+		return changed;
+	}
+}
+
+enum natgw_drop
+natgw_pkt_parse(const uint8_t *frame, uint32_t len, struct natgw_pkt_info *pi)
+{
+	uint32_t off;
+	uint16_t ihl, tot, frag, l4, l4len;
+	const uint8_t *ip;
+	struct natgw_flow_key *k = &pi->key;
+	enum natgw_drop why;
+
+	memset(pi, 0, sizeof(*pi));
+	why = find_ipv4(frame, len, &off, &ihl, &tot);
+	if (why != NATGW_DROP_NONE)
+		return why;
+	ip = frame + off;
 	pi->l3_off = (uint16_t)off;
 	pi->ip_len = tot;
 	pi->ip_id = rd16(ip + 4);

@@ -2,6 +2,7 @@
 /* Frame builder, independent checksum verifier and EAL set-up for the Check suites.
  * Checksums here are computed the long way (RFC 1071 over every byte), so that a
  * test never trusts the incremental code it is testing. */
+#include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,9 +40,8 @@ tp_get32(const uint8_t *p)
 	return (uint32_t)tp_get16(p) << 16 | tp_get16(p + 2);
 }
 
-/* RFC 1071 sum of big-endian words, not yet complemented. */
-static uint32_t
-sum_be(const uint8_t *p, size_t n, uint32_t s)
+uint32_t
+tp_sum(const uint8_t *p, size_t n, uint32_t s)
 {
 	size_t i;
 
@@ -52,8 +52,8 @@ sum_be(const uint8_t *p, size_t n, uint32_t s)
 	return s;
 }
 
-static uint16_t
-fold(uint32_t s)
+uint16_t
+tp_fold(uint32_t s)
 {
 	while (s >> 16)
 		s = (s & 0xffff) + (s >> 16);
@@ -63,7 +63,7 @@ fold(uint32_t s)
 static uint32_t
 pseudo(const uint8_t *ip, uint8_t proto, uint16_t l4len)
 {
-	return sum_be(ip + 12, 8, 0) + proto + l4len;
+	return tp_sum(ip + 12, 8, 0) + proto + l4len;
 }
 
 uint16_t
@@ -110,7 +110,7 @@ tp_build(uint8_t *buf, const struct tp *t)
 	/* Options: a record-route-shaped run of NOPs ended by EOL. */
 	for (i = 0; i < t->opt_len; i++)
 		ip[20 + i] = i + 1 == t->opt_len ? 0 : 1;
-	put16(ip + 10, (uint16_t)~fold(sum_be(ip, ihl, 0)));
+	put16(ip + 10, (uint16_t)~tp_fold(tp_sum(ip, ihl, 0)));
 	l4 = ip + ihl;
 	if (t->plen)
 		memcpy(l4 + l4hl, t->payload, t->plen);
@@ -124,13 +124,13 @@ tp_build(uint8_t *buf, const struct tp *t)
 		l4[12] = 5 << 4;
 		l4[13] = t->flags;
 		put16(l4 + 14, t->win ? t->win : 64240);
-		put16(l4 + 16, (uint16_t)~fold(sum_be(l4, tot - ihl, pseudo(ip, 6, tot - ihl))));
+		put16(l4 + 16, (uint16_t)~tp_fold(tp_sum(l4, tot - ihl, pseudo(ip, 6, tot - ihl))));
 	} else if (t->proto == 17) {
 		put16(l4, t->sport);
 		put16(l4 + 2, t->dport);
 		put16(l4 + 4, (uint16_t)(tot - ihl));
 		if (!t->udp_no_csum) {
-			uint16_t c = (uint16_t)~fold(sum_be(l4, tot - ihl, pseudo(ip, 17, tot - ihl)));
+			uint16_t c = (uint16_t)~tp_fold(tp_sum(l4, tot - ihl, pseudo(ip, 17, tot - ihl)));
 
 			put16(l4 + 6, c ? c : 0xffff);
 		}
@@ -139,7 +139,7 @@ tp_build(uint8_t *buf, const struct tp *t)
 		l4[1] = t->icmp_code;
 		put16(l4 + 4, t->icmp_id);
 		put16(l4 + 6, t->icmp_seq);
-		put16(l4 + 2, (uint16_t)~fold(sum_be(l4, tot - ihl, 0)));
+		put16(l4 + 2, (uint16_t)~tp_fold(tp_sum(l4, tot - ihl, 0)));
 	}
 	return (uint16_t)(off + tot);
 }
@@ -194,7 +194,7 @@ verify_ip(const uint8_t *ip, size_t avail, bool quoted, char *why, size_t n)
 		snprintf(why, n, "%sbad IHL", quoted ? "quote: " : "");
 		return -1;
 	}
-	if (fold(sum_be(ip, ihl, 0)) != 0xffff) {
+	if (tp_fold(tp_sum(ip, ihl, 0)) != 0xffff) {
 		snprintf(why, n, "%sIPv4 header checksum 0x%04x wrong", quoted ? "quote: " : "",
 			tp_get16(ip + 10));
 		return -1;
@@ -212,20 +212,20 @@ verify_ip(const uint8_t *ip, size_t avail, bool quoted, char *why, size_t n)
 	l4 = ip + ihl;
 	l4len = (uint16_t)(tot - ihl);
 	if (proto == 6 && l4len >= 20) {
-		if (fold(sum_be(l4, l4len, pseudo(ip, 6, l4len))) != 0xffff) {
+		if (tp_fold(tp_sum(l4, l4len, pseudo(ip, 6, l4len))) != 0xffff) {
 			snprintf(why, n, "%sTCP checksum 0x%04x wrong", quoted ? "quote: " : "",
 				tp_get16(l4 + 16));
 			return -1;
 		}
 	} else if (proto == 17 && l4len >= 8) {
 		if (tp_get16(l4 + 6) != 0 &&
-				fold(sum_be(l4, l4len, pseudo(ip, 17, l4len))) != 0xffff) {
+				tp_fold(tp_sum(l4, l4len, pseudo(ip, 17, l4len))) != 0xffff) {
 			snprintf(why, n, "%sUDP checksum 0x%04x wrong", quoted ? "quote: " : "",
 				tp_get16(l4 + 6));
 			return -1;
 		}
 	} else if (proto == 1 && l4len >= 8) {
-		if (fold(sum_be(l4, l4len, 0)) != 0xffff) {
+		if (tp_fold(tp_sum(l4, l4len, 0)) != 0xffff) {
 			snprintf(why, n, "%sICMP checksum 0x%04x wrong", quoted ? "quote: " : "",
 				tp_get16(l4 + 2));
 			return -1;
@@ -295,4 +295,17 @@ tp_mbuf(const uint8_t *frame, uint16_t len)
 		return NULL;
 	memcpy(rte_pktmbuf_append(m, len), frame, len);
 	return m;
+}
+
+int
+natgw_test_run(Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+	int failed;
+
+	srunner_set_fork_status(sr, CK_NOFORK);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -13,6 +13,7 @@
 
 struct rte_mbuf;
 struct rte_mempool;
+struct Suite;
 
 /* A frame to build. Addresses and ports in host order; zero fields mean the
  * obvious default (TTL 64, no VLAN, no options). */
@@ -53,6 +54,12 @@ uint32_t tp_ip_dst(const uint8_t *frame);
 uint16_t tp_get16(const uint8_t *p);
 uint32_t tp_get32(const uint8_t *p);
 
+/* RFC 1071 the long way: the ones'-complement sum of big-endian 16-bit words
+ * of @p n bytes (an odd last byte padded) added to @p s, not folded... */
+uint32_t tp_sum(const uint8_t *p, size_t n, uint32_t s);
+/* ...folded to 16 bits (not complemented). */
+uint16_t tp_fold(uint32_t s);
+
 /*
  * Check every checksum in @p frame from scratch: IPv4 header, the transport
  * checksum over the whole datagram (unless it is a fragment), and for an
@@ -68,5 +75,9 @@ void natgw_test_eal(void);
 struct rte_mempool *natgw_test_pool(void);
 /* A buffer holding a copy of @p frame. */
 struct rte_mbuf *tp_mbuf(const uint8_t *frame, uint16_t len);
+
+/* Run a suite without forking (the EAL is set up once per process); @return
+ * the process exit status. */
+int natgw_test_run(struct Suite *s);
 
 #endif

@@ -1283,18 +1283,6 @@ START_TEST(test_replay_icmp_unreachable)
 }
 END_TEST
 
-static uint16_t
-ip_csum(const uint8_t *p, size_t n)
-{
-	uint32_t s = 0;
-	size_t i;
-
-	for (i = 0; i + 1 < n; i += 2)
-		s += tp_get16(p + i);
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
-}
 
 /* The datagram two fragments make, as one frame, so that the transport checksum
  * the first carries can be checked over the whole payload. */
@@ -1318,7 +1306,7 @@ reassemble(uint8_t *out, const struct rec *f1, const struct rec *f2)
 	ip[7] = 0;
 	ip[10] = 0;
 	ip[11] = 0;
-	tot = ip_csum(ip, h1);
+	tot = (uint16_t)~tp_fold(tp_sum(ip, h1, 0));
 	ip[10] = (uint8_t)(tot >> 8);
 	ip[11] = (uint8_t)tot;
 	return (uint16_t)(l3 + h1 + off2 + p2);
@@ -1441,8 +1429,7 @@ main(void)
 	TCase *writer = tcase_create("writer");
 	TCase *replay = tcase_create("replay");
 	const char *tmp = getenv("TMPDIR");
-	SRunner *sr;
-	int failed;
+	int rc;
 
 	if (find_data_dir() < 0) {
 		fprintf(stderr, "test_pcap: cannot find tests/data/pcaps from %s; "
@@ -1487,11 +1474,7 @@ main(void)
 	tcase_add_loop_test(replay, test_replay_udp_fragments_outbound, 0, 2);
 	suite_add_tcase(s, replay);
 
-	sr = srunner_create(s);
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	rc = natgw_test_run(s);
 	remove_tmp_dir();
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return rc;
 }

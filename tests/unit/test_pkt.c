@@ -57,29 +57,6 @@ wr16(uint8_t *p, uint16_t v)
 	p[1] = (uint8_t)v;
 }
 
-/* RFC 1071 over big-endian bytes, written out here rather than borrowed from
- * natgw_csum_raw(), which is under test. */
-static uint16_t
-ref_fold(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
-}
-
-static uint32_t
-ref_sum(const uint8_t *p, size_t n)
-{
-	uint32_t s = 0;
-	size_t i;
-
-	for (i = 0; i + 1 < n; i += 2)
-		s += tp_get16(p + i);
-	if (n & 1)
-		s += (uint32_t)p[n - 1] << 8;
-	return s;
-}
-
 /* After editing an IPv4 header by hand, make its checksum right again so that
  * the edit is the frame's only defect. */
 static void
@@ -91,7 +68,7 @@ fix_ip_csum(uint8_t *frame)
 	if (ihl < 20)
 		ihl = 20;
 	wr16(ip + 10, 0);
-	wr16(ip + 10, (uint16_t)~ref_fold(ref_sum(ip, ihl)));
+	wr16(ip + 10, (uint16_t)~tp_fold(tp_sum(ip, ihl, 0)));
 }
 
 /* The outer ICMP checksum of @p frame, from scratch. */
@@ -102,7 +79,7 @@ fix_icmp_csum(uint8_t *frame)
 	size_t n = (size_t)tp_get16(ip + 2) - (size_t)(l4 - ip);
 
 	wr16(l4 + 2, 0);
-	wr16(l4 + 2, (uint16_t)~ref_fold(ref_sum(l4, n)));
+	wr16(l4 + 2, (uint16_t)~tp_fold(tp_sum(l4, n, 0)));
 }
 
 /* Insert an 802.1Q-shaped tag right after the MAC addresses. */
@@ -1251,7 +1228,7 @@ START_TEST(test_csum_rfc1624)
 		h[14] = 0;
 		h[15] = 1;
 		h[10] = h[11] = 0;
-		want = (uint16_t)~ref_fold(ref_sum(h, 20));
+		want = (uint16_t)~tp_fold(tp_sum(h, 20, 0));
 		ck_assert_uint_eq(natgw_csum_apply(before,
 			natgw_csum_delta32(0xc0a80001u, 0x0a000001u)), want);
 	}
@@ -1282,7 +1259,7 @@ words_csum(const uint16_t *w, unsigned int n, unsigned int cs)
 	for (i = 0; i < n; i++)
 		if (i != cs)
 			s += w[i];
-	return (uint16_t)~ref_fold(s);
+	return (uint16_t)~tp_fold(s);
 }
 
 static uint16_t
@@ -1516,6 +1493,81 @@ rewrite_both_ends(struct tp t, const char *what)
 	rewrite_tp(&t, &a, true, PRIV, PUB_PORT, w);
 }
 
+/* natgw_pkt_csum_fill, for captures taken before checksum offload: every
+ * checksum comes out as a from-scratch build has it, and nothing else moves. */
+START_TEST(test_csum_fill)
+{
+	static const uint8_t protos[] = {6, 17, 1};
+	uint8_t want[BUF], f[BUF];
+	unsigned int i, v;
+
+	for (i = 0; i < sizeof(protos); i++)
+		for (v = 0; v < 3; v++) {
+			struct tp t = {
+				.nvlan = v, .vid = {100, 200}, .src = PRIV, .dst = REMOTE,
+				.proto = protos[i], .sport = PRIV_PORT, .dport = 443,
+				.flags = 0x18, .seq = 1, .ack = 2, .icmp_type = 8,
+				.icmp_id = 7, .opt_len = (uint8_t)(4 * v),
+				.payload = payload, .plen = 33,
+			};
+			uint16_t len = tp_build(want, &t), l3 = tp_l3(want);
+			uint16_t l4 = tp_l4(want);
+			uint16_t at = protos[i] == 6 ? 16 : protos[i] == 17 ? 6 : 2;
+
+			memcpy(f, want, BUF);
+			ck_assert_int_eq(natgw_pkt_csum_fill(f, len), 0);
+			ck_assert_mem_eq(f, want, BUF);
+			/* What an offloading host hands its NIC: IP checksum 0,
+			 * transport checksum holding the pseudo-header sum only. */
+			wr16(f + l3 + 10, 0);
+			wr16(f + l4 + at, 0x1234);
+			ck_assert_int_eq(natgw_pkt_csum_fill(f, len), 1);
+			ck_assert_mem_eq(f, want, BUF);
+		}
+}
+END_TEST
+
+START_TEST(test_csum_fill_edges)
+{
+	uint8_t want[BUF], f[BUF];
+	struct tp t = {
+		.src = PRIV, .dst = REMOTE, .proto = 17, .sport = PRIV_PORT, .dport = 53,
+		.payload = payload, .plen = 20, .udp_no_csum = true,
+	};
+	uint16_t len = tp_build(want, &t), l3 = tp_l3(want);
+	char why[128];
+
+	/* UDP without a checksum keeps none. */
+	memcpy(f, want, BUF);
+	wr16(f + l3 + 10, 0xdead);
+	ck_assert_int_eq(natgw_pkt_csum_fill(f, len), 1);
+	ck_assert_mem_eq(f, want, BUF);
+
+	/* A non-first fragment: the IP header is fixed, the payload (which may
+	 * look like a transport header) is not touched. */
+	t.udp_no_csum = false;
+	t.raw_l4 = true;
+	t.frag = 185;
+	len = tp_build(want, &t);
+	memcpy(f, want, BUF);
+	wr16(f + l3 + 10, 0);
+	ck_assert_int_eq(natgw_pkt_csum_fill(f, len), 1);
+	ck_assert_mem_eq(f, want, BUF);
+	ck_assert_int_eq(tp_verify(f, len, why, sizeof(why)), 0);
+
+	/* Not IPv4, or no sound header: -1 and nothing written. */
+	memcpy(f, want, BUF);
+	wr16(f + 12, 0x0806);
+	ck_assert_int_eq(natgw_pkt_csum_fill(f, len), -1);
+	wr16(f + 12, 0x0800);
+	f[l3] = 0x44;
+	memcpy(want, f, BUF);
+	ck_assert_int_eq(natgw_pkt_csum_fill(f, len), -1);
+	ck_assert_mem_eq(f, want, BUF);
+	ck_assert_int_eq(natgw_pkt_csum_fill(f, 10), -1);
+}
+END_TEST
+
 START_TEST(test_rewrite_tcp_udp_icmp)
 {
 	static const uint8_t protos[] = { 6, 17, 1 };
@@ -1713,7 +1765,7 @@ START_TEST(test_rewrite_tcp_bad_csum_kept)
 			tp_build(w, &a);
 			l4 = tp_l4(f);
 			good_before = tp_get16(f + l4 + 16);
-			bad_before = ref_fold((uint32_t)good_before + errs[i]);
+			bad_before = tp_fold((uint32_t)good_before + errs[i]);
 			wr16(f + l4 + 16, bad_before);
 			ck_assert_int_ne(tp_verify(f, len, why, sizeof(why)), 0);
 
@@ -1723,8 +1775,8 @@ START_TEST(test_rewrite_tcp_bad_csum_kept)
 			good_after = tp_get16(w + l4 + 16);
 			bad_after = tp_get16(f + l4 + 16);
 			/* The error, as a ones' complement difference, is unchanged. */
-			err_before = ref_fold((uint32_t)bad_before + (uint16_t)~good_before);
-			err_after = ref_fold((uint32_t)bad_after + (uint16_t)~good_after);
+			err_before = tp_fold((uint32_t)bad_before + (uint16_t)~good_before);
+			err_after = tp_fold((uint32_t)bad_after + (uint16_t)~good_after);
 			ck_assert_msg(err_after == err_before,
 				"error 0x%04x: stored - correct was 0x%04x, is 0x%04x "
 				"(0x%04x vs 0x%04x)",
@@ -1943,8 +1995,6 @@ main(void)
 {
 	Suite *s = suite_create("pkt");
 	TCase *tc;
-	SRunner *sr;
-	int failed;
 
 	tc = tcase_create("parse_ok");
 	tcase_add_test(tc, test_parse_tcp);
@@ -1988,6 +2038,8 @@ main(void)
 	tcase_add_test(tc, test_csum_rfc1624);
 	tcase_add_test(tc, test_csum_incremental_property);
 	tcase_add_test(tc, test_csum_udp_negate_add);
+	tcase_add_test(tc, test_csum_fill);
+	tcase_add_test(tc, test_csum_fill_edges);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("rewrite");
@@ -2001,10 +2053,5 @@ main(void)
 	tcase_add_test(tc, test_rewrite_icmp_err_outbound);
 	suite_add_tcase(s, tc);
 
-	sr = srunner_create(s);
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return natgw_test_run(s);
 }
