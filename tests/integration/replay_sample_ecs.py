@@ -1,0 +1,79 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""replay_sample_ecs: `natgw replay` without a capture runs the built-in sample.
+
+Usage: replay_sample_ecs.py NATGW ECS_SAMPLE_PCAP
+
+ECS_SAMPLE_PCAP is the sample meson builds (build/data/ecs-sample.pcap); the
+test gives natgw only --out, so natgw must find the sample itself, and the
+test proves it used that very file. It proves the run exits 0 with a summary
+on stdout that tells frames, sessions and drops (agreeing with report.json),
+with the documented defaults (10.0.0.0/16 behind 203.0.113.10, aws profile),
+and that the outputs are sound: report.json's metrics, drops, replay counters
+and every flow agree with the output captures and with the input; every
+checksum of both outputs is correct (tshark and a one's complement sum); no
+private address leaves and everything delivered goes to an inside host.
+"""
+
+import os
+import re
+import sys
+import tempfile
+
+sys.dont_write_bytecode = True
+import natgw_check as nc  # noqa: E402
+
+INSIDE = "10.0.0.0/16"
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    exe, sample = sys.argv[1:3]
+    nc.need_tools()
+    ck = nc.Checker("replay_sample_ecs")
+    frames = nc.read_capture(sample)
+    nets = nc.Nets(INSIDE)
+    model = nc.model_replay(frames, nets)
+    with tempfile.TemporaryDirectory(prefix="natgw-sample-") as tmp:
+        r = nc.replay(exe, None, os.path.join(tmp, "out"), inside=None, public=None)
+        if not ck.eq(r.rc, 0, "exit status of " + r.describe()):
+            print(r.stderr)
+            sys.exit(ck.finish())
+        ck.eq(r.stderr, "", "stderr")
+        rep = r.report
+        cap = rep["capture"]["file"]
+        ck.check(os.path.exists(cap) and os.path.samefile(cap, sample),
+                 "report's capture.file %s is not the built sample %s" % (cap, sample))
+        cfg = rep["config"]
+        ck.eq((cfg["profile"], cfg["inside_nets"], cfg["public_ips"]),
+              ("aws", [INSIDE], [nc.PUBLIC_IP]), "default profile, inside nets, public IPs")
+
+        # The summary a person reads.
+        out = r.stdout
+        m = re.search(r"(\d+) frames over", out)
+        ck.check(m is not None and int(m.group(1)) == len(frames),
+                 "summary does not give the %d frames: %r" % (len(frames), out[:200]))
+        m = re.search(r"sessions: (\d+) made", out)
+        ck.check(m is not None and int(m.group(1)) == rep["counters"]["sessions_created"],
+                 "summary does not give the sessions made (%d)"
+                 % rep["counters"]["sessions_created"])
+        m = re.search(r"drops: (\d+) \(PacketsDropCount\)", out)
+        ck.check(m is not None and int(m.group(1)) == rep["metrics"]["PacketsDropCount"],
+                 "summary does not give the drops (%d)" % rep["metrics"]["PacketsDropCount"])
+        ck.check(re.search(r"^wrote .*outside\.pcap.*inside\.pcap.*report\.json$", out, re.M),
+                 "summary does not say where the outputs are")
+
+        # Real traffic went through, both ways.
+        ck.check(len(r.outside) > 100 and len(r.inside) > 100 and len(rep["flows"]) > 5,
+                 "the sample hardly went through: %d out, %d in, %d flows"
+                 % (len(r.outside), len(r.inside), len(rep["flows"])))
+        nc.check_replay(ck, "sample", r, model, nets, tmp, strict=True)
+        print("sample: %d frames in, %d out, %d back, %d flows, %d drops" %
+              (len(frames), len(r.outside), len(r.inside), len(rep["flows"]),
+               rep["metrics"]["PacketsDropCount"]))
+    sys.exit(ck.finish())
+
+
+if __name__ == "__main__":
+    main()
