@@ -513,6 +513,19 @@ xlate_l4(uint8_t *l4, enum natgw_side side, const struct nat_session *s)
 		wr16(cs, natgw_csum_apply(rd16(cs), d));
 }
 
+/* Hairpinning (an inside host reaching another through the NAT's public
+ * address) is not modelled: see docs/behaviour.md. */
+static bool
+is_public(const struct natgw_nat_conf *c, uint32_t ip)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->n_public; i++)
+		if (c->public_ip[i] == ip)
+			return true;
+	return false;
+}
+
 static inline bool
 frag_allowed(const struct natgw_nat *nat, uint8_t proto)
 {
@@ -544,6 +557,8 @@ slow_path(struct natgw_nat *nat, enum natgw_side side, const struct natgw_pkt_in
 		return NATGW_DROP_src_not_inside;
 	if (natgw_nat_is_inside(&nat->conf, k->dst_ip))
 		return NATGW_DROP_dst_inside;
+	if (is_public(&nat->conf, k->dst_ip))
+		return NATGW_DROP_hairpin;
 	if (k->proto == IPPROTO_TCP &&
 			(pi->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) !=
 			RTE_TCP_SYN_FLAG)

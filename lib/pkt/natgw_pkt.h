@@ -41,6 +41,7 @@
 	X(frag_no_session, 1)     /* non-first fragment before its first */ \
 	X(src_not_inside, 1)      /* inside packet from outside the inside nets */ \
 	X(dst_inside, 1)          /* inside packet to an inside address */ \
+	X(hairpin, 1)             /* inside packet to the NAT's own public address */ \
 	X(tcp_not_syn, 1)         /* TCP without a session that is not a SYN */ \
 	X(no_session_inbound, 1)  /* unsolicited inbound, or filtered */ \
 	X(port_alloc, 1)          /* ErrorPortAllocation: no public port free */ \

@@ -1401,8 +1401,11 @@ START_TEST(test_aws_inside_checks)
 	drop(nat, IN, &t, T0, NATGW_DROP_dst_inside, "inside to inside");
 	t = icmp(PRIV, REM, 0, 5, 1, 8);
 	drop(nat, IN, &t, T0, NATGW_DROP_icmp_type, "echo reply without a request");
+	/* To the NAT's own public address: not sent to the internet. */
+	t = tcp(PRIV, 40000, PUB, 8080, F_SYN, ISN_C, 0);
+	drop(nat, IN, &t, T0, NATGW_DROP_hairpin, "hairpin");
 	ck_assert_uint_eq(st_of(nat)->sessions_created, 0);
-	ck_assert_uint_eq(METRIC(nat, PacketsDropCount), 3);
+	ck_assert_uint_eq(METRIC(nat, PacketsDropCount), 4);
 }
 END_TEST
 
