@@ -94,6 +94,16 @@ def check_unprivileged(ck, exe, sample, tmp):
     os.chmod(tmp, 0o755)
     shutil.copy(exe, os.path.join(home, "natgw"))
     shutil.copy(sample, os.path.join(home, "ecs-sample.pcap"))
+    # A sanitizer build reads its suppressions at start: nobody must reach
+    # them too (the source tree may be under /root).
+    env = dict(os.environ)
+    opts = env.get("LSAN_OPTIONS", "").split(":")
+    for i, o in enumerate(opts):
+        if o.startswith("suppressions="):
+            supp = os.path.join(home, "lsan.supp")
+            shutil.copy(o.split("=", 1)[1], supp)
+            opts[i] = "suppressions=" + supp
+    env["LSAN_OPTIONS"] = ":".join(opts)
     outs = {}
     for who, prefix in (("root", []),
                         ("nobody", ["setpriv", "--reuid=65534", "--regid=65534",
@@ -102,7 +112,7 @@ def check_unprivileged(ck, exe, sample, tmp):
         cmd = prefix + [os.path.join(home, "natgw"), "replay",
                         os.path.join(home, "ecs-sample.pcap"), "-i", INSIDE,
                         "-p", nc.PUBLIC_IP, "-o", out, "-q"]
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env)
         if not ck.eq(p.returncode, 0, "replay as %s (stderr %r)" % (who, p.stderr)):
             return
         outs[who] = [open(os.path.join(out, f), "rb").read()
