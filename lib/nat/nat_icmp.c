@@ -53,7 +53,7 @@ nat_make_rst(uint8_t *frame, struct natgw_pkt_info *pi, uint16_t *len)
 {
 	uint8_t *ip = frame + pi->l3_off, *th = frame + pi->l4_off;
 	uint8_t mac[6], fl = pi->tcp_flags;
-	uint32_t src = rd32(ip + 12), dst = rd32(ip + 16), seq, ack, sum;
+	uint32_t src = rd32(ip + 12), dst = rd32(ip + 16), seq, ack;
 	uint16_t sport = rd16(th), dport = rd16(th + 2);
 	uint16_t ihl = (ip[0] & 0x0f) * 4, doff = (th[12] >> 4) * 4;
 	uint32_t seglen = pi->ip_len - ihl - doff;
@@ -94,10 +94,8 @@ nat_make_rst(uint8_t *frame, struct natgw_pkt_info *pi, uint16_t *len)
 	}
 	nth[12] = 5 << 4;
 	memset(nth + 14, 0, 6); /* window, checksum, urgent pointer */
-	/* Pseudo-header: addresses, protocol, TCP length. */
-	sum = (uint32_t)rd16(ip + 12) + rd16(ip + 14) + rd16(ip + 16) + rd16(ip + 18) +
-		rte_cpu_to_be_16(IPPROTO_TCP) + rte_cpu_to_be_16(20);
-	memcpy(nth + 16, &(uint16_t){natgw_csum_raw(nth, 20, sum)}, 2);
+	memcpy(nth + 16, &(uint16_t){natgw_csum_raw(nth, 20,
+		natgw_csum_pseudo(ip, IPPROTO_TCP, 20))}, 2);
 	pi->ip_len = 40;
 	*len = (uint16_t)(pi->l3_off + 40);
 }

@@ -16,6 +16,9 @@
 #define NATGW_CSUM_H
 
 #include <stdint.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
 
 /** Fold a 32-bit ones'-complement accumulator to 16 bits. */
 static inline uint16_t
@@ -82,6 +85,24 @@ natgw_csum_apply_udp(uint16_t csum, uint16_t d)
 		return 0;
 	r = natgw_csum_apply(csum, d);
 	return r == 0 ? 0xffff : r;
+}
+
+/**
+ * The unfolded sum of a TCP or UDP pseudo-header (RFC 793, RFC 768): the IPv4
+ * addresses of the header at @p ip, protocol @p proto and transport length
+ * @p l4len, in network byte order words, to seed natgw_csum_raw().
+ */
+static inline uint32_t
+natgw_csum_pseudo(const uint8_t *ip, uint8_t proto, uint16_t l4len)
+{
+	uint16_t w[4];
+	unsigned int i;
+	uint32_t s = 0;
+
+	memcpy(w, ip + 12, 8);
+	for (i = 0; i < 4; i++)
+		s += w[i];
+	return s + rte_cpu_to_be_16(proto) + rte_cpu_to_be_16(l4len);
 }
 
 /**

@@ -208,59 +208,51 @@ find_ipv4(const uint8_t *frame, uint32_t len, uint32_t *l3, uint16_t *ihl_out,
 	return NATGW_DROP_NONE;
 }
 
+/* Recompute the checksum field at @p field over @p n bytes at @p data, seeded
+ * with @p seed; @return whether it changed. */
+static bool
+refill(uint8_t *field, const uint8_t *data, uint32_t n, uint32_t seed, bool udp)
+{
+	uint16_t old = rd16(field), cs;
+
+	memset(field, 0, 2);
+	cs = natgw_csum_raw(data, n, seed);
+	/* UDP sends a computed 0 as 0xffff: 0 means "no checksum". */
+	if (udp && cs == 0)
+		cs = 0xffff;
+	memcpy(field, &cs, 2);
+	return cs != old;
+}
+
 int
 natgw_pkt_csum_fill(uint8_t *frame, uint32_t len)
 {
 	uint32_t off;
-	uint16_t ihl, tot, l4len, cs, old;
-	uint8_t *ip, *l4;
-	int changed = 0;
+	uint16_t ihl, tot, l4len, at, min;
+	uint8_t *ip, *l4, proto;
+	bool changed;
 
 	if (find_ipv4(frame, len, &off, &ihl, &tot) != NATGW_DROP_NONE)
 		return -1;
 	ip = frame + off;
-	old = rd16(ip + 10);
-	memset(ip + 10, 0, 2);
-	cs = natgw_csum_raw(ip, ihl, 0);
-	memcpy(ip + 10, &cs, 2);
-	changed |= cs != old;
+	changed = refill(ip + 10, ip, ihl, 0, false);
 	/* A fragment's transport checksum covers the whole datagram, which no
 	 * single fragment holds. */
 	if (rd16(ip + 6) & rte_cpu_to_be_16(0x3fff))
 		return changed;
+	proto = ip[9];
 	l4 = ip + ihl;
 	l4len = tot - ihl;
-	switch (ip[9]) {
-	case IPPROTO_TCP:
-	case IPPROTO_UDP: {
-		uint16_t at = ip[9] == IPPROTO_TCP ? 16 : 6;
-		uint32_t ph = (uint32_t)rd16(ip + 12) + rd16(ip + 14) + rd16(ip + 16) +
-			rd16(ip + 18) + rte_cpu_to_be_16(ip[9]) + rte_cpu_to_be_16(l4len);
-
-		if (l4len < (ip[9] == IPPROTO_TCP ? 20 : 8))
-			return changed;
-		old = rd16(l4 + at);
-		/* UDP's 0 is "no checksum", the sender's choice. */
-		if (ip[9] == IPPROTO_UDP && old == 0)
-			return changed;
-		memset(l4 + at, 0, 2);
-		cs = natgw_csum_raw(l4, l4len, ph);
-		if (ip[9] == IPPROTO_UDP && cs == 0)
-			cs = 0xffff;
-		memcpy(l4 + at, &cs, 2);
-		return changed | (cs != old);
-	}
-	case IPPROTO_ICMP:
-		if (l4len < 8)
-			return changed;
-		old = rd16(l4 + 2);
-		memset(l4 + 2, 0, 2);
-		cs = natgw_csum_raw(l4, l4len, 0);
-		memcpy(l4 + 2, &cs, 2);
-		return changed | (cs != old);
-	default:
+	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP && proto != IPPROTO_ICMP)
 		return changed;
-	}
+	at = natgw_l4_csum_off(proto);
+	min = proto == IPPROTO_TCP ? 20 : 8;
+	/* Too short to hold one; or UDP's 0, "no checksum", the sender's choice. */
+	if (l4len < min || (proto == IPPROTO_UDP && rd16(l4 + at) == 0))
+		return changed;
+	/* ICMP's checksum has no pseudo-header. */
+	return refill(l4 + at, l4, l4len, proto == IPPROTO_ICMP ? 0 :
+		natgw_csum_pseudo(ip, proto, l4len), proto == IPPROTO_UDP) || changed;
 }
 
 enum natgw_drop
