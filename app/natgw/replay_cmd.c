@@ -100,6 +100,15 @@ mkdir_p(const char *path)
 	return 0;
 }
 
+static bool
+capture_ok(const char *path, char *err, size_t errlen)
+{
+	struct natgw_pcap_reader *r = natgw_pcap_open(path, err, errlen);
+
+	natgw_pcap_close(r);
+	return r != NULL;
+}
+
 static double
 wall_s(void)
 {
@@ -285,14 +294,10 @@ natgw_cmd_replay(int argc, char **argv)
 		rc.nat.mtu = (uint16_t)mtu;
 	if (natgw_nat_conf_check(&rc.nat, err, sizeof(err)) < 0)
 		goto bad;
-	/* The capture is checked before anything is made under --out. */
-	if (access(rc.capture, R_OK) < 0) {
-		fprintf(stderr, "natgw replay: %s: %s\n", rc.capture, strerror(errno));
-		return 1;
-	}
-	if (stat(rc.capture, &st) == 0 && S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "natgw replay: %s: is a directory, not a capture file\n",
-			rc.capture);
+	/* The capture is opened once, by the reader that will replay it, before
+	 * anything is made under --out: its checks and messages are the only ones. */
+	if (!capture_ok(rc.capture, err, sizeof(err))) {
+		fprintf(stderr, "natgw replay: %s\n", err);
 		return 1;
 	}
 	if (mkdir_p(out) < 0) {
