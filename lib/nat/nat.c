@@ -145,18 +145,17 @@ natgw_nat_conf_check(const struct natgw_nat_conf *c, char *err, size_t errlen)
 	}
 	for (i = 0; i < c->n_public; i++) {
 		uint32_t h = rte_be_to_cpu_32(c->public_ip[i]);
+		const char *what = natgw_nat_is_inside(c, c->public_ip[i]) ?
+			"is inside an inside network" : NULL;
 
-		if (natgw_nat_is_inside(c, c->public_ip[i])) {
-			snprintf(err, errlen, "public address %u.%u.%u.%u is inside an inside "
-				"network", h >> 24, (h >> 16) & 0xff, (h >> 8) & 0xff, h & 0xff);
+		for (j = 0; j < i && what == NULL; j++)
+			if (c->public_ip[j] == c->public_ip[i])
+				what = "given twice";
+		if (what) {
+			snprintf(err, errlen, "public address %u.%u.%u.%u %s", h >> 24,
+				(h >> 16) & 0xff, (h >> 8) & 0xff, h & 0xff, what);
 			return -1;
 		}
-		for (j = 0; j < i; j++)
-			if (c->public_ip[j] == c->public_ip[i]) {
-				snprintf(err, errlen, "public address %u.%u.%u.%u given twice",
-					h >> 24, (h >> 16) & 0xff, (h >> 8) & 0xff, h & 0xff);
-				return -1;
-			}
 	}
 	if (c->port_lo == 0 || c->port_lo > c->port_hi) {
 		snprintf(err, errlen, "bad public port range %u-%u", c->port_lo, c->port_hi);
