@@ -354,7 +354,7 @@ natgw_cmd_replay(int argc, char **argv)
 	}
 	status = 0;
 done:
-	natgw_nat_free(res.nat);
+	natgw_worker_free(res.worker);
 	snprintf(op, sizeof(op), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
 	/* With --no-shconf the per-run runtime directory stays empty: leave

@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "natgw_nat.h"
+#include "natgw_worker.h"
 
 /* Frames the replay sets aside before the NAT, X(name): they would not have
  * reached a NAT gateway, or cannot be replayed faithfully. */
@@ -92,7 +93,8 @@ struct natgw_replay_conf {
 
 /** What a replay did. */
 struct natgw_replay_result {
-	struct natgw_nat *nat;       /**< the engine, finished: stats and flow log */
+	struct natgw_worker *worker; /**< the worker that ran it; free with natgw_worker_free() */
+	struct natgw_nat *nat;       /**< its engine, finished: stats and flow log */
 	char linktype[32];           /**< the capture's link type */
 	uint64_t frames;             /**< frames read */
 	uint64_t first_ns, last_ns;  /**< time span of the capture */

@@ -41,6 +41,7 @@ natgw_skip_name(enum natgw_skip s)
 struct replay {
 	const struct natgw_replay_conf *c;
 	struct natgw_replay_result *res;
+	struct natgw_worker *wk; /* the one worker: the same code as the dataplane's */
 	struct natgw_nat *nat;
 	struct rte_hash *frags; /* inbound first fragments: (src,dst,id,proto) -> public ip */
 	struct natgw_pcap_writer *w[NATGW_SIDES];
@@ -124,12 +125,26 @@ readdress(struct replay *r, struct rte_mbuf *m)
 	natgw_pkt_rewrite(frame, &pi, true, pub, port);
 }
 
+/* The worker's transmit: into the side's output file, at the burst's time. */
+static uint16_t
+write_out(void *arg, enum natgw_side s, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct replay *r = arg;
+	uint16_t i;
+
+	for (i = 0; i < n; i++) {
+		natgw_pcap_write(r->w[s], rte_pktmbuf_mtod(pkts[i], uint8_t *),
+			rte_pktmbuf_data_len(pkts[i]), r->ts);
+		rte_pktmbuf_free(pkts[i]);
+	}
+	r->res->out_frames[s] += n;
+	return n;
+}
+
 static void
 flush(struct replay *r)
 {
-	struct natgw_nat_out out;
 	uint16_t i;
-	int s;
 
 	if (r->nb == 0)
 		return;
@@ -137,18 +152,9 @@ flush(struct replay *r)
 		for (i = 0; i < r->nb; i++)
 			readdress(r, r->batch[i]);
 	r->res->to_side[r->side] += r->nb;
-	natgw_nat_burst(r->nat, r->side, r->batch, r->nb, r->ts, &out);
-	for (s = 0; s < NATGW_SIDES; s++)
-		for (i = 0; i < out.n[s]; i++) {
-			struct rte_mbuf *m = out.pkts[s][i];
-
-			natgw_pcap_write(r->w[s], rte_pktmbuf_mtod(m, uint8_t *),
-				rte_pktmbuf_data_len(m), r->ts);
-			r->res->out_frames[s]++;
-			rte_pktmbuf_free(m);
-		}
+	natgw_worker_rx(r->wk, r->side, r->batch, r->nb, r->ts, write_out, r);
 	r->nb = 0;
-	natgw_nat_expire(r->nat, r->ts, EXPIRE_BUDGET);
+	natgw_worker_housekeep(r->wk, r->ts);
 }
 
 /* Which side of the NAT a frame from the capture enters, or why it does not. */
@@ -213,6 +219,7 @@ natgw_replay_run(const struct natgw_replay_conf *c, struct natgw_replay_result *
 		.socket_id = SOCKET_ID_ANY,
 	};
 	uint64_t total = 0, now = 0;
+	struct natgw_worker_conf wc = {0};
 	struct stat st;
 	bool opened[NATGW_SIDES];
 	int rc = -1, n;
@@ -225,9 +232,14 @@ natgw_replay_run(const struct natgw_replay_conf *c, struct natgw_replay_result *
 	snprintf(res->linktype, sizeof(res->linktype), "%s", natgw_pcap_linktype(rd));
 	if (stat(c->capture, &st) == 0)
 		total = (uint64_t)st.st_size;
-	r.nat = natgw_nat_create("replay", &c->nat, err, errlen);
-	if (r.nat == NULL)
+	wc.name = "replay";
+	wc.nat = c->nat;
+	wc.expire_budget = EXPIRE_BUDGET;
+	r.wk = natgw_worker_create(&wc, err, errlen);
+	if (r.wk == NULL)
 		goto out;
+	r.nat = natgw_worker_nat(r.wk);
+	res->worker = r.wk;
 	res->nat = r.nat;
 	/* One buffer holds the largest IPv4 packet with its L2 header. */
 	mp = rte_pktmbuf_pool_create("replay_pool", 2 * REPLAY_BURST + 64, 0, 0,
@@ -322,7 +334,8 @@ out:
 	rte_mempool_free(mp);
 	natgw_pcap_close(rd);
 	if (rc < 0) {
-		natgw_nat_free(r.nat);
+		natgw_worker_free(r.wk);
+		res->worker = NULL;
 		res->nat = NULL;
 	}
 	return rc;
