@@ -41,9 +41,8 @@ tcp_state_name(uint8_t s)
 }
 
 static json_t *
-config_json(const struct natgw_replay_conf *c)
+config_json(const struct natgw_nat_conf *n)
 {
-	const struct natgw_nat_conf *n = &c->nat;
 	json_t *o = json_object(), *a, *t;
 	char b[INET_ADDRSTRLEN], nb[64];
 	unsigned int i;
@@ -118,65 +117,109 @@ member(FILE *f, const char *name, json_t *v, bool last)
 	return rc;
 }
 
-int
-natgw_report_write(const char *path, const struct natgw_replay_conf *c,
-		const struct natgw_replay_result *r, char *err, size_t errlen)
+/* Sum the counters of several engines (workers). ActiveConnectionCount is
+ * CloudWatch's Maximum: each worker's peak came at its own moment, so their
+ * sum bounds the gateway's peak from above; the report says so. */
+void
+natgw_report_totals(struct natgw_nat *const *engines, unsigned int n, struct natgw_nat_stats *t)
 {
-	const struct natgw_nat_stats *st = natgw_nat_stats(r->nat);
-	const struct natgw_flow_record *flows;
-	size_t nflows, i;
-	json_t *o;
+	unsigned int e, i;
+
+	memset(t, 0, sizeof(*t));
+	for (e = 0; e < n; e++) {
+		const struct natgw_nat_stats *st = natgw_nat_stats(engines[e]);
+
+		for (i = 0; i < NATGW_M_MAX; i++)
+			t->metric[i] += st->metric[i];
+		for (i = 0; i < NATGW_DROP_MAX; i++)
+			t->drop[i] += st->drop[i];
+		t->rst_sent += st->rst_sent;
+		t->sessions_created += st->sessions_created;
+		t->sessions_active += st->sessions_active;
+		t->sessions_peak += st->sessions_peak;
+		t->active_tcp += st->active_tcp;
+		t->mappings_active += st->mappings_active;
+		t->frags_tracked += st->frags_tracked;
+	}
+}
+
+json_t *
+natgw_report_metrics_json(const struct natgw_nat_stats *st)
+{
+	json_t *o = json_object();
+	unsigned int i;
+
+	for (i = 0; i < NATGW_M_MAX; i++)
+		json_object_set_new(o, natgw_metric_name(i), json_integer((json_int_t)st->metric[i]));
+	return o;
+}
+
+json_t *
+natgw_report_drops_json(const struct natgw_nat_stats *st)
+{
+	json_t *o = json_object();
+	unsigned int i;
+
+	for (i = 0; i < NATGW_DROP_MAX; i++)
+		json_object_set_new(o, natgw_drop_name(i), json_integer((json_int_t)st->drop[i]));
+	return o;
+}
+
+json_t *
+natgw_report_flow_json(const struct natgw_flow_record *f)
+{
+	return flow_json(f);
+}
+
+int
+natgw_report_write_engines(const char *path, const struct natgw_report *rep, char *err,
+		size_t errlen)
+{
+	struct natgw_nat_stats st;
+	size_t nflows = 0, n, i;
+	unsigned int e;
+	const char *key;
+	json_t *v;
 	FILE *f = fopen(path, "w");
 	int rc = 0;
 
 	if (f == NULL) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		json_decref(rep->sections);
 		return -1;
 	}
-	flows = natgw_nat_flow_log(r->nat, &nflows);
+	natgw_report_totals(rep->engines, rep->n_engines, &st);
+	for (e = 0; e < rep->n_engines; e++) {
+		natgw_nat_flow_log(rep->engines[e], &n);
+		nflows += n;
+	}
 	fputs("{\n", f);
-	rc |= member(f, "natgw", json_pack("{ssss}", "version", NATGW_VERSION, "mode", "replay"),
+	rc |= member(f, "natgw", json_pack("{ssss}", "version", NATGW_VERSION, "mode", rep->mode),
 		false);
-	rc |= member(f, "config", config_json(c), false);
-	rc |= member(f, "capture", json_pack("{sssssIsIsIsf}",
-		"file", c->capture, "link_type", r->linktype,
-		"frames", (json_int_t)r->frames,
-		"first_ns", (json_int_t)r->first_ns, "last_ns", (json_int_t)r->last_ns,
-		"duration_s", (double)(r->last_ns - r->first_ns) / 1e9), false);
-	o = json_object();
-	for (i = 0; i < NATGW_SKIP_MAX; i++)
-		json_object_set_new(o, natgw_skip_name(i), json_integer((json_int_t)r->skip[i]));
-	rc |= member(f, "replay", json_pack("{sIsIsIsIsbsIsosIsI}",
-		"to_inside", (json_int_t)r->to_side[NATGW_SIDE_INSIDE],
-		"to_outside", (json_int_t)r->to_side[NATGW_SIDE_OUTSIDE],
-		"readdressed", (json_int_t)r->readdressed,
-		"unmapped", (json_int_t)r->unmapped,
-		"fixcsum", c->fix_checksums,
-		"checksums_fixed", (json_int_t)r->checksums_fixed,
-		"skipped", o,
-		"written_outside", (json_int_t)r->out_frames[NATGW_SIDE_OUTSIDE],
-		"written_inside", (json_int_t)r->out_frames[NATGW_SIDE_INSIDE]), false);
-	o = json_object();
-	for (i = 0; i < NATGW_M_MAX; i++)
-		json_object_set_new(o, natgw_metric_name(i), json_integer((json_int_t)st->metric[i]));
-	rc |= member(f, "metrics", o, false);
-	o = json_object();
-	for (i = 0; i < NATGW_DROP_MAX; i++)
-		json_object_set_new(o, natgw_drop_name(i), json_integer((json_int_t)st->drop[i]));
-	rc |= member(f, "drops", o, false);
+	rc |= member(f, "config", config_json(rep->nat), false);
+	json_object_foreach(rep->sections, key, v)
+		rc |= member(f, key, json_incref(v), false);
+	json_decref(rep->sections);
+	rc |= member(f, "metrics", natgw_report_metrics_json(&st), false);
+	rc |= member(f, "drops", natgw_report_drops_json(&st), false);
 	rc |= member(f, "counters", json_pack("{sIsIsIsIsI}",
-		"rst_sent", (json_int_t)st->rst_sent,
-		"sessions_created", (json_int_t)st->sessions_created,
-		"sessions_peak", (json_int_t)st->sessions_peak,
-		"frags_tracked", (json_int_t)st->frags_tracked,
+		"rst_sent", (json_int_t)st.rst_sent,
+		"sessions_created", (json_int_t)st.sessions_created,
+		"sessions_peak", (json_int_t)st.sessions_peak,
+		"frags_tracked", (json_int_t)st.frags_tracked,
 		"flows_reported", (json_int_t)nflows), false);
 	fputs("  \"flows\": [", f);
-	for (i = 0; i < nflows; i++) {
-		json_t *fo = flow_json(&flows[i]);
+	for (e = 0, i = 0; e < rep->n_engines; e++) {
+		const struct natgw_flow_record *flows = natgw_nat_flow_log(rep->engines[e], &n);
+		size_t j;
 
-		fputs(i ? ",\n    " : "\n    ", f);
-		rc |= json_dumpf(fo, f, JFLAGS);
-		json_decref(fo);
+		for (j = 0; j < n; j++, i++) {
+			json_t *fo = flow_json(&flows[j]);
+
+			fputs(i ? ",\n    " : "\n    ", f);
+			rc |= json_dumpf(fo, f, JFLAGS);
+			json_decref(fo);
+		}
 	}
 	fputs(nflows ? "\n  ]\n}\n" : "]\n}\n", f);
 	if (rc != 0 || ferror(f)) {
@@ -189,6 +232,38 @@ natgw_report_write(const char *path, const struct natgw_replay_conf *c,
 		return -1;
 	}
 	return 0;
+}
+
+int
+natgw_report_write(const char *path, const struct natgw_replay_conf *c,
+		const struct natgw_replay_result *r, char *err, size_t errlen)
+{
+	struct natgw_nat *engines[1] = {r->nat};
+	struct natgw_report rep = {
+		.mode = "replay", .nat = &c->nat, .engines = engines, .n_engines = 1,
+	};
+	json_t *o = json_object();
+	unsigned int i;
+
+	rep.sections = json_object();
+	json_object_set_new(rep.sections, "capture", json_pack("{sssssIsIsIsf}",
+		"file", c->capture, "link_type", r->linktype,
+		"frames", (json_int_t)r->frames,
+		"first_ns", (json_int_t)r->first_ns, "last_ns", (json_int_t)r->last_ns,
+		"duration_s", (double)(r->last_ns - r->first_ns) / 1e9));
+	for (i = 0; i < NATGW_SKIP_MAX; i++)
+		json_object_set_new(o, natgw_skip_name(i), json_integer((json_int_t)r->skip[i]));
+	json_object_set_new(rep.sections, "replay", json_pack("{sIsIsIsIsbsIsosIsI}",
+		"to_inside", (json_int_t)r->to_side[NATGW_SIDE_INSIDE],
+		"to_outside", (json_int_t)r->to_side[NATGW_SIDE_OUTSIDE],
+		"readdressed", (json_int_t)r->readdressed,
+		"unmapped", (json_int_t)r->unmapped,
+		"fixcsum", c->fix_checksums,
+		"checksums_fixed", (json_int_t)r->checksums_fixed,
+		"skipped", o,
+		"written_outside", (json_int_t)r->out_frames[NATGW_SIDE_OUTSIDE],
+		"written_inside", (json_int_t)r->out_frames[NATGW_SIDE_INSIDE]));
+	return natgw_report_write_engines(path, &rep, err, errlen);
 }
 
 static void
@@ -206,22 +281,16 @@ human_bytes(uint64_t b, char *buf, size_t n)
 }
 
 void
-natgw_report_summary(FILE *f, const struct natgw_replay_conf *c,
-		const struct natgw_replay_result *r)
+natgw_report_summary_nat(FILE *f, const struct natgw_nat_stats *st)
 {
-	const struct natgw_nat_stats *st = natgw_nat_stats(r->nat);
 	const uint64_t *m = st->metric;
 	char b1[32], b2[32], b3[32], b4[32];
-	const char *base = strrchr(c->capture, '/');
 	unsigned int i, n;
 
 	human_bytes(m[NATGW_M_BytesInFromSource], b1, sizeof(b1));
 	human_bytes(m[NATGW_M_BytesOutToDestination], b2, sizeof(b2));
 	human_bytes(m[NATGW_M_BytesInFromDestination], b3, sizeof(b3));
 	human_bytes(m[NATGW_M_BytesOutToSource], b4, sizeof(b4));
-	fprintf(f, "natgw replay: %s (%s), %" PRIu64 " frames over %.3f s, profile %s\n",
-		base ? base + 1 : c->capture, r->linktype, r->frames,
-		(double)(r->last_ns - r->first_ns) / 1e9, natgw_profile_name(c->nat.profile));
 	fprintf(f, "  inside -> outside: %" PRIu64 " packets (%s) in, %" PRIu64
 		" packets (%s) out to destinations\n",
 		m[NATGW_M_PacketsInFromSource], b1, m[NATGW_M_PacketsOutToDestination], b2);
@@ -238,6 +307,25 @@ natgw_report_summary(FILE *f, const struct natgw_replay_conf *c,
 		if (st->drop[i])
 			fprintf(f, "%s%s %" PRIu64, n++ ? ", " : ": ", natgw_drop_name(i), st->drop[i]);
 	fputc('\n', f);
+	if (st->rst_sent)
+		fprintf(f, "  RSTs sent back inside for connections the NAT no longer knows: %"
+			PRIu64 "\n", st->rst_sent);
+	if (m[NATGW_M_ErrorPortAllocation])
+		fprintf(f, "  ErrorPortAllocation: %" PRIu64 "\n", m[NATGW_M_ErrorPortAllocation]);
+}
+
+void
+natgw_report_summary(FILE *f, const struct natgw_replay_conf *c,
+		const struct natgw_replay_result *r)
+{
+	const struct natgw_nat_stats *st = natgw_nat_stats(r->nat);
+	const char *base = strrchr(c->capture, '/');
+	unsigned int i, n;
+
+	fprintf(f, "natgw replay: %s (%s), %" PRIu64 " frames over %.3f s, profile %s\n",
+		base ? base + 1 : c->capture, r->linktype, r->frames,
+		(double)(r->last_ns - r->first_ns) / 1e9, natgw_profile_name(c->nat.profile));
+	natgw_report_summary_nat(f, st);
 	if (c->fix_checksums)
 		fprintf(f, "  --fixcsum: checksums recomputed in %" PRIu64 " frames\n",
 			r->checksums_fixed);
@@ -245,11 +333,6 @@ natgw_report_summary(FILE *f, const struct natgw_replay_conf *c,
 		fprintf(f, "  %" PRIu64 " packets had a wrong IPv4 header checksum; a capture taken "
 			"on a host with checksum offload needs --fixcsum\n",
 			st->drop[NATGW_DROP_ip_bad_checksum]);
-	if (st->rst_sent)
-		fprintf(f, "  RSTs sent back inside for connections the NAT no longer knows: %"
-			PRIu64 "\n", st->rst_sent);
-	if (m[NATGW_M_ErrorPortAllocation])
-		fprintf(f, "  ErrorPortAllocation: %" PRIu64 "\n", m[NATGW_M_ErrorPortAllocation]);
 	for (i = 0, n = 0; i < NATGW_SKIP_MAX; i++)
 		if (r->skip[i])
 			fprintf(f, "%s%s %" PRIu64, n++ ? ", " : "  not replayed: ",

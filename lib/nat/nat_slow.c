@@ -129,28 +129,11 @@ fail:
 	return -1;
 }
 
+/* A session as a flow record. */
 static void
-log_record(struct natgw_nat *nat, const struct nat_session *s, enum natgw_end why, uint64_t when)
+fill_record(struct natgw_flow_record *r, const struct nat_session *s, enum natgw_end why,
+		uint64_t when)
 {
-	struct natgw_flow_record *r;
-
-	if (!nat->conf.keep_flow_log)
-		return;
-	if (nat->log_n == nat->log_cap) {
-		size_t cap = nat->log_cap ? nat->log_cap * 2 : 1024;
-		struct natgw_flow_record *nl = realloc(nat->log, cap * sizeof(*nl));
-
-		if (nl == NULL) {
-			/* Counters stay right; only the per-flow list would be short,
-			 * and the report says so. */
-			NAT_LOG(ERR, "flow log: out of memory, records lost from now on\n");
-			nat->conf.keep_flow_log = false;
-			return;
-		}
-		nat->log = nl;
-		nat->log_cap = cap;
-	}
-	r = &nat->log[nat->log_n++];
 	memset(r, 0, sizeof(*r));
 	r->in_ip = s->in_key.src_ip;
 	r->in_port = s->in_key.src_port;
@@ -169,6 +152,47 @@ log_record(struct natgw_nat *nat, const struct nat_session *s, enum natgw_end wh
 	r->pkts[1] = s->pkts[NATGW_SIDE_OUTSIDE];
 	r->bytes[0] = s->bytes[NATGW_SIDE_INSIDE];
 	r->bytes[1] = s->bytes[NATGW_SIDE_OUTSIDE];
+}
+
+static void
+log_record(struct natgw_nat *nat, const struct nat_session *s, enum natgw_end why, uint64_t when)
+{
+	if (!nat->conf.keep_flow_log)
+		return;
+	if (nat->log_n == nat->log_cap) {
+		size_t cap = nat->log_cap ? nat->log_cap * 2 : 1024;
+		struct natgw_flow_record *nl = realloc(nat->log, cap * sizeof(*nl));
+
+		if (nl == NULL) {
+			/* Counters stay right; only the per-flow list would be short,
+			 * and the report says so. */
+			NAT_LOG(ERR, "flow log: out of memory, records lost from now on\n");
+			nat->conf.keep_flow_log = false;
+			return;
+		}
+		nat->log = nl;
+		nat->log_cap = cap;
+	}
+	fill_record(&nat->log[nat->log_n++], s, why, when);
+}
+
+size_t
+natgw_nat_sessions(const struct natgw_nat *nat, uint32_t *cursor, struct natgw_flow_record *rec,
+		size_t max)
+{
+	uint32_t sid = *cursor;
+	size_t n = 0;
+
+	for (; sid < nat->conf.max_sessions && n < max; sid++) {
+		const struct nat_session *s = &nat->sess[sid];
+
+		if (s->in_key.proto == 0)
+			continue;
+		fill_record(&rec[n++], s, s->tcp_state == NAT_TCP_CLOSED ||
+			s->tcp_state == NAT_TCP_RESET ? nat_end_of(s) : NATGW_END_ACTIVE, 0);
+	}
+	*cursor = sid;
+	return n;
 }
 
 void

@@ -245,6 +245,16 @@ const struct natgw_nat_conf *natgw_nat_conf(const struct natgw_nat *nat);
 const struct natgw_flow_record *natgw_nat_flow_log(const struct natgw_nat *nat, size_t *n);
 
 /**
+ * Sessions held now, as flow records (end_ns 0; end "active", or "fin"/"rst"
+ * for a closed or reset connection still held), for a live listing. Walks the
+ * session array from @p cursor (start at 0) and leaves it where it stopped, so
+ * that a long listing can be taken in pieces.
+ * @return records written, at most @p max; fewer means the walk is complete.
+ */
+size_t natgw_nat_sessions(const struct natgw_nat *nat, uint32_t *cursor,
+		struct natgw_flow_record *rec, size_t max);
+
+/**
  * The public endpoint of the flow between inside endpoint (@p in_ip, @p in_port)
  * and remote (@p rem_ip, @p rem_port), as an answer from the remote would be
  * addressed: for ICMP queries the ports are the identifier and 0.
