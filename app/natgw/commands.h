@@ -39,6 +39,7 @@ void natgw_report_totals(struct natgw_nat *const *engines, unsigned int n,
 		struct natgw_nat_stats *t);
 
 /* Sections shared by the report and the telemetry. */
+json_t *natgw_report_config_json(const struct natgw_nat_conf *n);
 json_t *natgw_report_metrics_json(const struct natgw_nat_stats *st);
 json_t *natgw_report_drops_json(const struct natgw_nat_stats *st);
 json_t *natgw_report_flow_json(const struct natgw_flow_record *f);

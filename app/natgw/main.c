@@ -10,9 +10,12 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-		"usage: natgw COMMAND [OPTIONS]\n"
+		"usage: natgw [EAL options] -- OPTIONS     the gateway on DPDK ports\n"
+		"       natgw COMMAND [OPTIONS]\n"
 		"\n"
 		"A userspace NAT gateway that behaves like the AWS NAT gateway.\n"
+		"\n"
+		"  natgw -- --help    the dataplane's options (ports, workers, telemetry)\n"
 		"\n"
 		"commands:\n"
 		"  replay [CAPTURE]   run a capture taken inside a VPC through the NAT, in the\n"
@@ -40,6 +43,9 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "replay") == 0)
 		return natgw_cmd_replay(argc - 1, argv + 1);
+	/* DPDK's convention: EAL options, then "--" and the application's. */
+	if (argv[1][0] == '-')
+		return natgw_cmd_dataplane(argc, argv);
 	fprintf(stderr, "natgw: '%s' is not a command (try natgw --help)\n", argv[1]);
 	return 2;
 }

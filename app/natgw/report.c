@@ -40,8 +40,8 @@ tcp_state_name(uint8_t s)
 	return s < sizeof(n) / sizeof(n[0]) ? n[s] : "?";
 }
 
-static json_t *
-config_json(const struct natgw_nat_conf *n)
+json_t *
+natgw_report_config_json(const struct natgw_nat_conf *n)
 {
 	json_t *o = json_object(), *a, *t;
 	char b[INET_ADDRSTRLEN], nb[64];
@@ -196,7 +196,7 @@ natgw_report_write_engines(const char *path, const struct natgw_report *rep, cha
 	fputs("{\n", f);
 	rc |= member(f, "natgw", json_pack("{ssss}", "version", NATGW_VERSION, "mode", rep->mode),
 		false);
-	rc |= member(f, "config", config_json(rep->nat), false);
+	rc |= member(f, "config", natgw_report_config_json(rep->nat), false);
 	json_object_foreach(rep->sections, key, v)
 		rc |= member(f, key, json_incref(v), false);
 	json_decref(rep->sections);

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The DPDK dataplane's state, shared by its run loop and its telemetry. */
+#ifndef NATGW_APP_DATAPLANE_H
+#define NATGW_APP_DATAPLANE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+
+#include "natgw_ethdev.h"
+#include "natgw_worker.h"
+
+#define DP_MAX_RXQ 32 /* rx queues one worker polls */
+
+/* A request for a listing of a worker's sessions, served by the worker between
+ * bursts (its tables are its own: no other thread walks them). */
+enum snap_state { SNAP_IDLE, SNAP_ASKED, SNAP_BUSY, SNAP_DONE };
+
+struct dp_snap {
+	_Atomic int state;
+	struct natgw_flow_record *rec;
+	size_t max;
+	size_t n;
+};
+
+struct dp_worker {
+	struct natgw_worker *w;
+	unsigned int lcore;
+	uint16_t txq;
+	uint16_t nrx;
+	struct {
+		uint16_t port, queue;
+		enum natgw_side side;
+	} rx[DP_MAX_RXQ];
+	struct natgw_port *port[NATGW_SIDES];
+	uint16_t burst;
+	struct dp_snap snap;
+} __rte_cache_aligned;
+
+struct dp {
+	struct natgw_nat_conf nat;
+	struct natgw_port port[NATGW_SIDES];
+	struct dp_worker wk[NATGW_MAX_WORKERS];
+	unsigned int n_workers;
+	struct natgw_nat *engines[NATGW_MAX_WORKERS];
+	/* wall-clock ns at tsc0: `now` is real time, from the TSC */
+	uint64_t tsc0, rt0_ns;
+	double ns_per_cycle;
+	uint64_t start_ns; /* workers started */
+	_Atomic bool quit;
+	bool flow_log;
+};
+
+/* Now, in ns of real time. */
+uint64_t dp_now(const struct dp *dp);
+
+/* Ask every worker for up to @p max of its sessions into @p rec; waits at most
+ * about @p timeout_ms. @return records, or -1 if a worker did not answer. */
+long dp_snapshot(struct dp *dp, struct natgw_flow_record *rec, size_t max,
+		unsigned int timeout_ms);
+
+/* Register /natgw/... telemetry commands. */
+void dp_telemetry_register(struct dp *dp);
+
+#endif
