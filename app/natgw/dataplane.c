@@ -450,7 +450,7 @@ has_arg(int argc, char **argv, const char *a, size_t prefix)
 static char **
 eal_args(int argc, char **argv, int *nargc)
 {
-	char **v = calloc((size_t)argc + 4, sizeof(*v));
+	char **v = calloc((size_t)argc + 6, sizeof(*v));
 	int i, n = 0;
 	bool add = !has_arg(argc, argv, "--no-huge", 0) && !hugepages_free();
 	bool mem = has_arg(argc, argv, "-m", 2) || has_arg(argc, argv, "--socket-mem", 12);
@@ -467,6 +467,12 @@ eal_args(int argc, char **argv, int *nargc)
 			v[n++] = "1024";
 		}
 	}
+	/* EAL's start-up chatter is INFO: a terminal gets natgw's lines and
+	 * EAL's warnings and errors, unless --log-level says otherwise. */
+	if (!has_arg(argc, argv, "--log-level", 11)) {
+		v[n++] = "--log-level=lib.eal:warning";
+		v[n++] = "--log-level=lib.telemetry:error";
+	}
 	for (i = 1; i < argc; i++)
 		v[n++] = argv[i];
 	*nargc = n;
@@ -475,6 +481,8 @@ eal_args(int argc, char **argv, int *nargc)
 
 /* --------------------------------------------------------------- set-up */
 
+/* @return 0; -1 when the options do not fit (bad option); -2 when a
+ * resource (buffers, a port, a ring, a table) could not be had. */
 static int
 setup(struct dp *dp, const struct dp_opts *o, struct rte_mempool **mpp, char *err,
 		size_t errlen)
@@ -635,13 +643,13 @@ setup(struct dp *dp, const struct dp_opts *o, struct rte_mempool **mpp, char *er
 	if (mp == NULL) {
 		snprintf(err, errlen, "cannot allocate %" PRIu64 " packet buffers: %s (raise -m "
 			"or lower --mbufs)", nb_mbufs, rte_strerror(rte_errno));
-		return -1;
+		return -2;
 	}
 	*mpp = mp;
 	for (s = 0; s < NATGW_SIDES; s++)
 		if (natgw_port_start(&dp->port[s], nrxq[s], (uint16_t)dp->n_workers, desc, mp,
 				err, errlen) < 0)
-			return -1;
+			return -2;
 
 	/* Handoff rings, one per ordered pair of workers and side. */
 	for (i = 0; i < dp->n_workers && dp->n_workers > 1; i++)
@@ -654,7 +662,7 @@ setup(struct dp *dp, const struct dp_opts *o, struct rte_mempool **mpp, char *er
 				if (ring[i][j][s] == NULL) {
 					snprintf(err, errlen, "cannot make handoff ring %s: %s", name,
 						rte_strerror(rte_errno));
-					return -1;
+					return -2;
 				}
 			}
 	for (i = 0; i < dp->n_workers; i++) {
@@ -683,7 +691,7 @@ setup(struct dp *dp, const struct dp_opts *o, struct rte_mempool **mpp, char *er
 			}
 		c->w = natgw_worker_create(&wc, err, errlen);
 		if (c->w == NULL)
-			return -1;
+			return -2;
 		dp->engines[i] = natgw_worker_nat(c->w);
 		c->lcore = lc[i];
 		c->txq = (uint16_t)i;
@@ -903,8 +911,12 @@ natgw_cmd_dataplane(int argc, char **argv)
 	dp.tsc0 = rte_rdtsc();
 	dp.rt0_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 	dp.ns_per_cycle = 1e9 / (double)rte_get_tsc_hz();
-	if (setup(&dp, &o, &mp, err, sizeof(err)) < 0) {
+	n = setup(&dp, &o, &mp, err, sizeof(err));
+	if (n < 0) {
+		/* -1: the options do not fit the ports and lcores (2, as any bad
+		 * option); -2: resources failed (1). */
 		fprintf(stderr, "natgw: %s\n", err);
+		status = n == -1 ? 2 : 1;
 		goto stop;
 	}
 	signal(SIGINT, on_signal);
