@@ -681,8 +681,8 @@ setup(struct dp *dp, const struct dp_opts *o, struct rte_mempool **mpp, char *er
 		if (o->max_sessions)
 			wc.nat.max_sessions = (uint32_t)RTE_MAX(64u,
 				(o->max_sessions + dp->n_workers - 1) / dp->n_workers);
-		if (wc.nat.per_dest_limit)
-			wc.nat.per_dest_limit = RTE_MAX(1u, wc.nat.per_dest_limit / dp->n_workers);
+		/* per_dest_limit stays the gateway's: the engine gives each of
+		 * n_workers its share. */
 		wc.expire_budget = EXPIRE_BUDGET;
 		for (j = 0; j < dp->n_workers; j++)
 			for (s = 0; s < NATGW_SIDES; s++) {
