@@ -78,6 +78,10 @@ natgw_port_start(struct natgw_port *p, uint16_t nb_rxq, uint16_t nb_txq, uint16_
 		if (hf) {
 			conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 			conf.rx_adv_conf.rss_conf.rss_hf = hf;
+			if (p->rss_key) {
+				conf.rx_adv_conf.rss_conf.rss_key = (uint8_t *)(uintptr_t)p->rss_key;
+				conf.rx_adv_conf.rss_conf.rss_key_len = p->rss_key_len;
+			}
 			p->rss = true;
 		}
 	}
@@ -133,6 +137,21 @@ natgw_port_start(struct natgw_port *p, uint16_t nb_rxq, uint16_t nb_txq, uint16_
 			rte_strerror(-rc));
 		return -1;
 	}
+	p->reta_set = false;
+	if (p->rss && p->reta && p->reta_size) {
+		struct rte_eth_rss_reta_entry64 r[RTE_ETH_RSS_RETA_SIZE_512 /
+			RTE_ETH_RETA_GROUP_SIZE];
+		uint16_t i;
+
+		memset(r, 0, sizeof(r));
+		for (i = 0; i < p->reta_size && i < RTE_ETH_RSS_RETA_SIZE_512; i++) {
+			r[i / RTE_ETH_RETA_GROUP_SIZE].mask |= 1ull << (i % RTE_ETH_RETA_GROUP_SIZE);
+			r[i / RTE_ETH_RETA_GROUP_SIZE].reta[i % RTE_ETH_RETA_GROUP_SIZE] = p->reta[i];
+		}
+		/* Without the table the hash still spreads the queues, just
+		 * not where the ports were chosen for: handoff covers it. */
+		p->reta_set = rte_eth_dev_rss_reta_update(p->id, r, p->reta_size) == 0;
+	}
 	/* Not every vdev has the notion (net_null, net_ring): not an error. */
 	rte_eth_promiscuous_enable(p->id);
 	p->nb_rxq = nb_rxq;
@@ -141,6 +160,23 @@ natgw_port_start(struct natgw_port *p, uint16_t nb_rxq, uint16_t nb_txq, uint16_
 	p->link_speed = rte_eth_link_get_nowait(p->id, &link) == 0 &&
 		link.link_speed != RTE_ETH_SPEED_NUM_UNKNOWN ? link.link_speed : 0;
 	return 0;
+}
+
+void
+natgw_port_rss_caps(uint16_t id, uint16_t *reta_size, uint8_t *key_len)
+{
+	struct rte_eth_dev_info info;
+
+	*reta_size = 0;
+	*key_len = 0;
+	if (rte_eth_dev_info_get(id, &info) != 0 ||
+			!(info.flow_type_rss_offloads & (RTE_ETH_RSS_NONFRAG_IPV4_TCP |
+				RTE_ETH_RSS_NONFRAG_IPV4_UDP)) ||
+			info.reta_size == 0 || info.reta_size > RTE_ETH_RSS_RETA_SIZE_512 ||
+			(info.reta_size & (info.reta_size - 1)) != 0)
+		return;
+	*reta_size = info.reta_size;
+	*key_len = info.hash_key_size;
 }
 
 void

@@ -38,7 +38,20 @@ struct natgw_port {
 	uint64_t tx_offloads;            /**< checksum offloads enabled */
 	uint64_t rx_offloads;            /**< checksum offloads enabled */
 	uint32_t link_speed;             /**< Mb/s at start, 0 if unknown */
+	/** Set before natgw_port_start() to program RSS (predictable RSS): the
+	 * Toeplitz key (rss_key_len bytes) and the RETA (reta_size entries). */
+	const uint8_t *rss_key;
+	uint8_t rss_key_len;
+	const uint16_t *reta;
+	uint16_t reta_size;
+	bool reta_set;                   /**< the RETA was programmed */
 };
+
+/**
+ * What RSS the port can do: its RETA size and key length (0 when it cannot
+ * spread its rx queues by a Toeplitz hash of the 4-tuple).
+ */
+void natgw_port_rss_caps(uint16_t id, uint16_t *reta_size, uint8_t *key_len);
 
 /**
  * Resolve a port given as an id ("0") or a device name ("net_tap0", a PCI

@@ -259,15 +259,19 @@ pool_start(const struct natgw_nat *nat, uint32_t in_ip)
 }
 
 /* Probe this worker's slice of ports from a per-flow starting point for one
- * that `is_free` accepts. */
+ * that `is_free` accepts. With @p reply (the answers' key, endpoint-dependent
+ * mappings) and a port_steer hook, each candidate is first moved to where the
+ * answers' receive hash lands on this worker (predictable RSS); a candidate
+ * moved out of the slice is passed over. */
 static int
 probe_port(const struct natgw_nat *nat, const struct natgw_flow_key *k, uint16_t prefer,
 		bool (*is_free)(const struct natgw_nat *, const void *, uint16_t), const void *arg,
-		uint16_t *port)
+		const struct natgw_flow_key *reply, uint16_t *port)
 {
 	uint32_t start, j;
+	bool steer = reply != NULL && nat->conf.port_steer != NULL;
 
-	if (prefer >= nat->port_base && prefer < nat->port_base + nat->port_span &&
+	if (!steer && prefer >= nat->port_base && prefer < nat->port_base + nat->port_span &&
 			is_free(nat, arg, rte_cpu_to_be_16(prefer))) {
 		*port = rte_cpu_to_be_16(prefer);
 		return 0;
@@ -276,6 +280,16 @@ probe_port(const struct natgw_nat *nat, const struct natgw_flow_key *k, uint16_t
 	for (j = 0; j < nat->port_span; j++) {
 		uint16_t p = rte_cpu_to_be_16((uint16_t)(nat->port_base + (start + j) % nat->port_span));
 
+		if (steer) {
+			struct natgw_flow_key r = *reply;
+			uint16_t h;
+
+			r.dst_port = p;
+			p = nat->conf.port_steer(nat->conf.port_steer_arg, &r);
+			h = rte_be_to_cpu_16(p);
+			if (h < nat->port_base || h >= nat->port_base + nat->port_span)
+				continue;
+		}
 		if (is_free(nat, arg, p)) {
 			*port = p;
 			return 0;
@@ -343,7 +357,7 @@ aws_outbound_new(struct natgw_nat *nat, const struct natgw_flow_key *k, uint64_t
 		ok.src_port = k->dst_port;
 		ok.proto = k->proto;
 		/* AWS does not preserve source ports. */
-		if (probe_port(nat, k, 0, aws_port_free, &ok, &port) < 0)
+		if (probe_port(nat, k, 0, aws_port_free, &ok, &ok, &port) < 0)
 			continue;
 		/* Take the count first: a session that exists always holds one,
 		 * which is what aws_release gives back. */
@@ -468,7 +482,8 @@ rfc_new_mapping(struct natgw_nat *nat, const struct natgw_flow_key *k)
 
 		/* Keep the inside port where it is free: many applications
 		 * assume it (common practice, not required by RFC 4787). */
-		if (probe_port(nat, k, rte_be_to_cpu_16(k->src_port), rfc_port_free, &p, &port) < 0)
+		if (probe_port(nat, k, rte_be_to_cpu_16(k->src_port), rfc_port_free, &p, NULL,
+				&port) < 0)
 			continue;
 		map_key_in(&ki, k->src_ip, k->src_port, k->proto);
 		map_key_pub(&kp, p.pub, port, k->proto);

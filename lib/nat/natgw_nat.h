@@ -93,6 +93,15 @@ struct natgw_nat_conf {
 	unsigned int worker_id;      /**< this engine's worker, 0..n_workers-1 */
 	unsigned int n_workers;      /**< workers sharing the port space */
 	int socket_id;               /**< NUMA socket for the tables */
+	/**
+	 * Optional (endpoint-dependent mappings, `aws`): given the key the
+	 * answers of a new flow will carry, with a candidate public port as
+	 * dst_port (network order), return the port (network order) to use
+	 * instead so that the answers' receive hash brings them to this worker
+	 * (predictable RSS, lib/worker's natgw_rss_steer). NULL: no steering.
+	 */
+	uint16_t (*port_steer)(void *arg, const struct natgw_flow_key *reply);
+	void *port_steer_arg;        /**< passed to port_steer */
 };
 
 /**

@@ -48,6 +48,13 @@ natgw_worker_create(const struct natgw_worker_conf *c, char *err, size_t errlen)
 			nc->n_workers);
 		return NULL;
 	}
+	for (p = 0; p < nc->n_workers && nc->n_workers > 1; p++)
+		if (p != nc->worker_id && (!c->to[p][0] || !c->to[p][1] || !c->from[p][0] ||
+				!c->from[p][1])) {
+			snprintf(err, errlen, "worker %u: no handoff ring with worker %u",
+				nc->worker_id, p);
+			return NULL;
+		}
 	w = rte_zmalloc_socket("natgw_worker", sizeof(*w), RTE_CACHE_LINE_SIZE, nc->socket_id);
 	if (w == NULL) {
 		snprintf(err, errlen, "cannot allocate worker %u", nc->worker_id);
