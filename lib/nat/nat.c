@@ -234,7 +234,9 @@ natgw_nat_create(const char *name, const struct natgw_nat_conf *conf, char *err,
 		nat->maps = make_table(name, "map", 2 * n, conf->socket_id);
 		nat->mapv = rte_zmalloc_socket("natgw_maps", sizeof(*nat->mapv) * n,
 				RTE_CACHE_LINE_SIZE, conf->socket_id);
-		if (!nat->maps || !nat->mapv)
+		nat->rfc_link = rte_zmalloc_socket("natgw_rfc_links", sizeof(*nat->rfc_link) * n,
+				RTE_CACHE_LINE_SIZE, conf->socket_id);
+		if (!nat->maps || !nat->mapv || !nat->rfc_link)
 			goto nomem;
 		for (i = 0; i < n; i++)
 			nat->mapv[i].next_free = i + 1 < n ? i + 1 : NAT_NONE;
@@ -274,7 +276,9 @@ natgw_nat_free(struct natgw_nat *nat)
 	rte_hash_free(nat->dest);
 	rte_hash_free(nat->maps);
 	rte_free(nat->mapv);
+	rte_free(nat->rfc_link);
 	rte_free(nat->sess);
+	free(nat->spill);
 	free(nat->log);
 	rte_free(nat);
 }
@@ -421,6 +425,21 @@ frag_key(struct natgw_flow_key *fk, enum natgw_side side, const struct natgw_pkt
 	fk->pad[0] = (uint8_t)(side + 1);
 }
 
+/* Whether the session in slot @p sid is still the one a fragment entry saw:
+ * the same start, protocol, and the datagram's addresses as its endpoints. */
+static bool
+frag_same_session(const struct natgw_nat *nat, const struct nat_frag *f, enum natgw_side side,
+		const struct natgw_pkt_info *pi)
+{
+	const struct nat_session *s = &nat->sess[f->sid];
+
+	if (s->proto == 0 || s->proto != f->proto || s->first_ns != f->first_ns)
+		return false;
+	if (side == NATGW_SIDE_INSIDE)
+		return pi->key.src_ip == s->in_ip && pi->key.dst_ip == s->rem_ip;
+	return pi->key.src_ip == s->rem_ip && pi->key.dst_ip == s->pub_ip;
+}
+
 static bool
 frag_stale(const struct nat_frag *f, uint64_t now)
 {
@@ -453,7 +472,8 @@ frag_track(struct natgw_nat *nat, enum natgw_side side, const struct natgw_pkt_i
 	if (pos < 0)
 		return;
 	nat->fragv[pos].sid = sid;
-	nat->fragv[pos].gen = nat->sess[sid].gen;
+	nat->fragv[pos].proto = nat->sess[sid].proto;
+	nat->fragv[pos].first_ns = nat->sess[sid].first_ns;
 	nat->fragv[pos].t_ns = now;
 }
 
@@ -471,9 +491,8 @@ frag_lookup(struct natgw_nat *nat, enum natgw_side side, const struct natgw_pkt_
 		return -1;
 	f = &nat->fragv[pos];
 	/* Too old, or its session ended (and the slot may serve another
-	 * session since: the generation tells). */
-	if (frag_stale(f, now) || nat->sess[f->sid].gen != f->gen ||
-			nat->sess[f->sid].in_key.proto == 0) {
+	 * session since: its start and endpoints tell). */
+	if (frag_stale(f, now) || !frag_same_session(nat, f, side, pi)) {
 		rte_hash_del_key(nat->frags, &fk);
 		return -1;
 	}
@@ -487,7 +506,7 @@ xlate_ip(uint8_t *ip, enum natgw_side side, const struct nat_session *s)
 {
 	uint16_t ttlw = rd16(ip + 8), nttl;
 	uint16_t d = side == NATGW_SIDE_INSIDE ? s->d_ip : natgw_csum_negate(s->d_ip);
-	uint32_t a = side == NATGW_SIDE_INSIDE ? s->pub_ip : s->in_key.src_ip;
+	uint32_t a = side == NATGW_SIDE_INSIDE ? s->pub_ip : s->in_ip;
 
 	ip[8]--;
 	nttl = rd16(ip + 8);
@@ -500,9 +519,12 @@ xlate_ip(uint8_t *ip, enum natgw_side side, const struct nat_session *s)
 static inline void
 xlate_l4(uint8_t *l4, enum natgw_side side, const struct nat_session *s)
 {
-	uint8_t proto = s->in_key.proto;
-	uint16_t d = side == NATGW_SIDE_INSIDE ? s->d_l4 : natgw_csum_negate(s->d_l4);
-	uint16_t port = side == NATGW_SIDE_INSIDE ? s->pub_port : s->in_key.src_port;
+	uint8_t proto = s->proto;
+	uint16_t dl4 = natgw_csum_delta16(s->in_port, s->pub_port);
+	/* TCP and UDP checksums cover the addresses (pseudo-header); ICMP's does not. */
+	uint16_t dd = proto == IPPROTO_ICMP ? dl4 : natgw_csum_add(dl4, s->d_ip);
+	uint16_t d = side == NATGW_SIDE_INSIDE ? dd : natgw_csum_negate(dd);
+	uint16_t port = side == NATGW_SIDE_INSIDE ? s->pub_port : s->in_port;
 	uint8_t *cs = l4 + natgw_l4_csum_off(proto);
 
 	wr16(l4 + natgw_l4_port_off(proto, side == NATGW_SIDE_INSIDE), port);
@@ -718,13 +740,16 @@ natgw_nat_burst(struct natgw_nat *nat, enum natgw_side side, struct rte_mbuf **p
 			/* ICMP errors refresh nothing (RFC 5508 REQ-2 style: they
 			 * must not keep a mapping alive). */
 			s->last_ns = now;
-			if (s->in_key.proto == IPPROTO_TCP) {
+			if (s->proto == IPPROTO_TCP) {
 				if (!nonfirst)
 					tcp_track(nat, s, side, pi[i].tcp_flags);
 			} else {
 				note_answer(nat, s, side);
 			}
 		}
+		if (unlikely(s->pkts[side] == UINT32_MAX ||
+				s->bytes[side] > UINT32_MAX - pi[i].ip_len))
+			nat_spill(nat, sid[i]);
 		s->pkts[side]++;
 		s->bytes[side] += pi[i].ip_len;
 		nat->st.metric[side == NATGW_SIDE_INSIDE ? NATGW_M_PacketsOutToDestination :
