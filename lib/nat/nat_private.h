@@ -162,6 +162,13 @@ struct natgw_nat {
 extern const struct nat_profile_ops nat_aws_ops;
 extern const struct nat_profile_ops nat_rfc_ops;
 
+/* When a session ends if no packet comes. */
+static inline uint64_t
+nat_session_deadline(const struct natgw_nat *nat, const struct nat_session *s)
+{
+	return s->last_ns + nat->conf.timeout_ns[s->tclass];
+}
+
 /* nat_slow.c */
 uint32_t nat_session_alloc(struct natgw_nat *nat);
 int nat_session_insert(struct natgw_nat *nat, uint32_t sid, const struct natgw_flow_key *in_key,
@@ -171,7 +178,6 @@ void nat_outside_key(const struct nat_session *s, struct natgw_flow_key *k);
 void nat_in_key(const struct nat_session *s, struct natgw_flow_key *k);
 /* Move a session's counters to its interim record before one would wrap. */
 void nat_spill(struct natgw_nat *nat, uint32_t sid);
-uint64_t nat_session_deadline(const struct natgw_nat *nat, const struct nat_session *s);
 void nat_set_class(struct natgw_nat *nat, struct nat_session *s);
 /* How a session whose deadline passed ended: by its TCP state, else idle. */
 enum natgw_end nat_end_of(const struct nat_session *s);

@@ -16,12 +16,6 @@
 #include "natgw_csum.h"
 #include "nat_private.h"
 
-uint64_t
-nat_session_deadline(const struct natgw_nat *nat, const struct nat_session *s)
-{
-	return s->last_ns + nat->conf.timeout_ns[s->tclass];
-}
-
 static enum natgw_timeout
 class_of(const struct nat_session *s)
 {
