@@ -40,8 +40,8 @@ nat_icmp_error_xlate(struct natgw_nat *nat, enum natgw_side side, uint8_t *frame
 	uint16_t ttlw = rd16(ip + 8);
 
 	RTE_SET_USED(nat);
-	natgw_pkt_rewrite(frame, pi, in, in ? s->in_key.src_ip : s->pub_ip,
-		in ? s->in_key.src_port : s->pub_port);
+	natgw_pkt_rewrite(frame, pi, in, in ? s->in_ip : s->pub_ip,
+		in ? s->in_port : s->pub_port);
 	ip[8]--;
 	memcpy(ip + 10, &(uint16_t){natgw_csum_apply(rd16(ip + 10),
 		natgw_csum_delta16(ttlw, rd16(ip + 8)))}, 2);

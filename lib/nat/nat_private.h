@@ -25,47 +25,78 @@ enum nat_tcp_state {
 };
 
 /*
- * One session. Fields are grouped by who writes them: the slow path when it makes
- * the session, the fast path per packet, the wheel when it reschedules. The
- * rewrite is precomputed data: the public side's address and port, and the
- * checksum deltas of turning the inside endpoint into the public one; the
- * reverse rewrite uses the negated deltas.
+ * One session: exactly one cache line (RTE_CACHE_LINE_SIZE-aligned array), so
+ * that the fast path touches one line per packet and a prefetch fetches it all.
+ *
+ * The flow is kept as fields, as the inside sends it (in -> rem); the padded
+ * 16-byte hash key is rebuilt where one is needed (nat_in_key, nat_outside_key).
+ * The rewrite is precomputed: the public address and port, and the IP header's
+ * checksum delta of in_ip -> pub_ip; the transport delta adds the port's change
+ * on the fly. The reverse rewrite uses the negated deltas.
+ *
+ * Counters are 32 bits a direction. A packet that would wrap one first moves
+ * all four into the engine's interim record for the session (nat_spill), and
+ * the flow's record sums them when the session ends: the flow log keeps 64-bit
+ * totals and loses nothing.
+ *
+ * The expiry wheel's links: tw_next (also the free list's link) and tw_prev,
+ * which for the first session of a slot holds NAT_TW_HEAD | slot instead.
+ * `rfc` mapping links live in a parallel array of that profile (nat_rfc_link).
  */
 struct nat_session {
 	/* set by the slow path */
-	struct natgw_flow_key in_key; /* inside ip/port -> remote ip/port, as sent */
-	uint32_t pub_ip;
-	uint16_t pub_port;
-	uint16_t d_ip;   /* checksum delta of in_ip -> pub_ip */
-	uint16_t d_l4;   /* delta of the transport checksum: address (if in the
-			  * pseudo-header) and port/id */
-	uint8_t inbound; /* made by an inbound packet */
-	uint8_t end;     /* enum natgw_end once ending */
-	/* written per packet by the fast path */
-	uint8_t tcp_state;
-	uint8_t fin_seen; /* bit per side that sent a FIN */
-	uint8_t tclass;   /* enum natgw_timeout */
-	uint8_t est_counted;
+	uint32_t in_ip;     /* inside address (network order); */
+	uint32_t rem_ip;    /* remote address */
+	uint16_t in_port;   /* inside port or ICMP id */
+	uint16_t rem_port;  /* remote port, 0 for ICMP */
+	uint32_t pub_ip;    /* public address */
+	uint16_t pub_port;  /* public port or ICMP id */
+	uint16_t d_ip;      /* checksum delta of in_ip -> pub_ip */
+	uint8_t proto;      /* IP protocol; 0: the slot is free */
+	/* written by the fast path when something changes */
+	uint8_t tcp_state : 3; /* enum nat_tcp_state */
+	uint8_t fin_seen : 2;  /* bit per side that sent a FIN */
+	uint8_t tclass : 3;    /* enum natgw_timeout */
+	uint8_t inbound : 1;   /* made by an inbound packet */
+	uint8_t est_counted : 1; /* counted in ConnectionEstablishedCount */
+	uint8_t spilled : 1;   /* has an interim record (nat_spill) */
+	uint8_t spare : 5;
+	uint8_t spare2;
+	/* written per packet */
 	uint64_t last_ns;
 	uint64_t first_ns;
+	uint32_t pkts[NATGW_SIDES];
+	uint32_t bytes[NATGW_SIDES]; /* IP bytes */
+	/* the expiry wheel's links; the free list reuses tw_next */
+	uint32_t tw_prev, tw_next;
+} __rte_cache_aligned;
+
+_Static_assert(sizeof(struct nat_session) == 64, "a session is one cache line");
+
+/* tw_prev of the first session of wheel slot s: NAT_TW_HEAD | s (session
+ * indices stay below 2^26). */
+#define NAT_TW_HEAD 0x80000000u
+
+/* What a session's 32-bit counters moved out before they would wrap. */
+struct nat_spill {
+	uint32_t sid;
 	uint64_t pkts[NATGW_SIDES];
 	uint64_t bytes[NATGW_SIDES];
-	/* the expiry wheel's links; the free list reuses next */
-	uint32_t tw_prev, tw_next;
-	uint32_t tw_slot;
-	/* `rfc`: the mapping and its other sessions */
+};
+
+/* `rfc`: a session's mapping and the next session on that mapping's list. */
+struct nat_rfc_link {
 	uint32_t map;
 	uint32_t map_next;
-	/* bumped each time the slot holds a new session: what refers to a
-	 * session by index (fragment tracking) can tell it is still the one */
-	uint32_t gen;
 };
 
 /* A tracked first fragment: the session its datagram belongs to. Indexed by
- * the fragment table's key position. */
+ * the fragment table's key position. The session's first_ns, protocol and
+ * addresses tell whether the slot still holds that session. */
 struct nat_frag {
 	uint32_t sid;
-	uint32_t gen;
+	uint8_t proto;
+	uint64_t first_ns;
 	uint64_t t_ns;
 };
 
@@ -110,7 +141,10 @@ struct natgw_nat {
 	struct nat_session *sess;
 	uint32_t free_head;
 	struct nat_mapping *mapv;
+	struct nat_rfc_link *rfc_link;     /* `rfc`: per session */
 	uint32_t map_free;
+	struct nat_spill *spill;           /* interim counters of big flows */
+	uint32_t spill_n, spill_cap;
 	uint32_t tw_head[NAT_TW_SLOTS];
 	uint64_t tw_cursor; /* next wheel tick to examine */
 	bool tw_started;
@@ -128,13 +162,22 @@ struct natgw_nat {
 extern const struct nat_profile_ops nat_aws_ops;
 extern const struct nat_profile_ops nat_rfc_ops;
 
+/* When a session ends if no packet comes. */
+static inline uint64_t
+nat_session_deadline(const struct natgw_nat *nat, const struct nat_session *s)
+{
+	return s->last_ns + nat->conf.timeout_ns[s->tclass];
+}
+
 /* nat_slow.c */
 uint32_t nat_session_alloc(struct natgw_nat *nat);
 int nat_session_insert(struct natgw_nat *nat, uint32_t sid, const struct natgw_flow_key *in_key,
 		uint32_t pub_ip, uint16_t pub_port, uint64_t now);
 void nat_session_end(struct natgw_nat *nat, uint32_t sid, enum natgw_end why, uint64_t when);
 void nat_outside_key(const struct nat_session *s, struct natgw_flow_key *k);
-uint64_t nat_session_deadline(const struct natgw_nat *nat, const struct nat_session *s);
+void nat_in_key(const struct nat_session *s, struct natgw_flow_key *k);
+/* Move a session's counters to its interim record before one would wrap. */
+void nat_spill(struct natgw_nat *nat, uint32_t sid);
 void nat_set_class(struct natgw_nat *nat, struct nat_session *s);
 /* How a session whose deadline passed ended: by its TCP state, else idle. */
 enum natgw_end nat_end_of(const struct nat_session *s);

@@ -16,16 +16,10 @@
 #include "natgw_csum.h"
 #include "nat_private.h"
 
-uint64_t
-nat_session_deadline(const struct natgw_nat *nat, const struct nat_session *s)
-{
-	return s->last_ns + nat->conf.timeout_ns[s->tclass];
-}
-
 static enum natgw_timeout
 class_of(const struct nat_session *s)
 {
-	switch (s->in_key.proto) {
+	switch (s->proto) {
 	case IPPROTO_TCP:
 		switch (s->tcp_state) {
 		case NAT_TCP_SYN_SENT:
@@ -63,11 +57,73 @@ void
 nat_outside_key(const struct nat_session *s, struct natgw_flow_key *k)
 {
 	memset(k, 0, sizeof(*k));
-	k->src_ip = s->in_key.dst_ip;
+	k->src_ip = s->rem_ip;
 	k->dst_ip = s->pub_ip;
-	k->src_port = s->in_key.dst_port;
+	k->src_port = s->rem_port;
 	k->dst_port = s->pub_port;
-	k->proto = s->in_key.proto;
+	k->proto = s->proto;
+}
+
+void
+nat_in_key(const struct nat_session *s, struct natgw_flow_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->src_ip = s->in_ip;
+	k->dst_ip = s->rem_ip;
+	k->src_port = s->in_port;
+	k->dst_port = s->rem_port;
+	k->proto = s->proto;
+}
+
+static struct nat_spill *
+spill_find(const struct natgw_nat *nat, uint32_t sid)
+{
+	uint32_t i;
+
+	for (i = 0; i < nat->spill_n; i++)
+		if (nat->spill[i].sid == sid)
+			return &nat->spill[i];
+	return NULL;
+}
+
+void
+nat_spill(struct natgw_nat *nat, uint32_t sid)
+{
+	struct nat_session *s = &nat->sess[sid];
+	struct nat_spill *x = NULL;
+	unsigned int d;
+
+	/* Only the flow log reports per-flow counts: without it, nothing to keep. */
+	if (nat->conf.keep_flow_log) {
+		if (s->spilled)
+			x = spill_find(nat, sid);
+		if (x == NULL) {
+			if (nat->spill_n == nat->spill_cap) {
+				uint32_t cap = nat->spill_cap ? nat->spill_cap * 2 : 16;
+				struct nat_spill *nx = realloc(nat->spill, cap * sizeof(*nx));
+
+				if (nx == NULL) {
+					/* As when the flow log itself cannot grow. */
+					NAT_LOG(ERR, "flow log: out of memory, records lost from now on\n");
+					nat->conf.keep_flow_log = false;
+					goto reset;
+				}
+				nat->spill = nx;
+				nat->spill_cap = cap;
+			}
+			x = &nat->spill[nat->spill_n++];
+			memset(x, 0, sizeof(*x));
+			x->sid = sid;
+			s->spilled = 1;
+		}
+		for (d = 0; d < NATGW_SIDES; d++) {
+			x->pkts[d] += s->pkts[d];
+			x->bytes[d] += s->bytes[d];
+		}
+	}
+reset:
+	memset(s->pkts, 0, sizeof(s->pkts));
+	memset(s->bytes, 0, sizeof(s->bytes));
 }
 
 uint32_t
@@ -85,33 +141,30 @@ nat_session_insert(struct natgw_nat *nat, uint32_t sid, const struct natgw_flow_
 		uint32_t pub_ip, uint16_t pub_port, uint64_t now)
 {
 	struct nat_session *s = &nat->sess[sid];
-	struct natgw_flow_key ok;
-	uint32_t gen = s->gen + 1;
+	struct natgw_flow_key ik, ok;
 
 	memset(s, 0, sizeof(*s));
-	s->gen = gen;
-	s->in_key = *in_key;
-	memset(s->in_key.pad, 0, sizeof(s->in_key.pad));
+	s->in_ip = in_key->src_ip;
+	s->rem_ip = in_key->dst_ip;
+	s->in_port = in_key->src_port;
+	s->rem_port = in_key->dst_port;
+	s->proto = in_key->proto;
 	s->pub_ip = pub_ip;
 	s->pub_port = pub_port;
 	s->d_ip = natgw_csum_delta32(in_key->src_ip, pub_ip);
-	s->d_l4 = natgw_csum_delta16(in_key->src_port, pub_port);
-	/* TCP and UDP checksums cover the addresses (pseudo-header); ICMP's does not. */
-	if (in_key->proto != IPPROTO_ICMP)
-		s->d_l4 = natgw_csum_add(s->d_l4, s->d_ip);
 	s->first_ns = now;
 	s->last_ns = now;
-	s->map = NAT_NONE;
-	s->map_next = NAT_NONE;
 	if (in_key->proto == IPPROTO_TCP)
 		s->tcp_state = NAT_TCP_SYN_SENT;
 	s->tclass = class_of(s);
+	if (nat->rfc_link)
+		nat->rfc_link[sid] = (struct nat_rfc_link){NAT_NONE, NAT_NONE};
+	nat_in_key(s, &ik);
 	nat_outside_key(s, &ok);
-	if (rte_hash_add_key_data(nat->tbl[NATGW_SIDE_INSIDE], &s->in_key,
-			(void *)(uintptr_t)sid) < 0)
+	if (rte_hash_add_key_data(nat->tbl[NATGW_SIDE_INSIDE], &ik, (void *)(uintptr_t)sid) < 0)
 		goto fail;
 	if (rte_hash_add_key_data(nat->tbl[NATGW_SIDE_OUTSIDE], &ok, (void *)(uintptr_t)sid) < 0) {
-		rte_hash_del_key(nat->tbl[NATGW_SIDE_INSIDE], &s->in_key);
+		rte_hash_del_key(nat->tbl[NATGW_SIDE_INSIDE], &ik);
 		goto fail;
 	}
 	nat_tw_insert(nat, sid, nat_session_deadline(nat, s));
@@ -123,7 +176,7 @@ nat_session_insert(struct natgw_nat *nat, uint32_t sid, const struct natgw_flow_
 		nat->st.metric[NATGW_M_ActiveConnectionCount] = nat->st.active_tcp;
 	return 0;
 fail:
-	s->in_key.proto = 0;
+	s->proto = 0;
 	s->tw_next = nat->free_head;
 	nat->free_head = sid;
 	return -1;
@@ -131,17 +184,17 @@ fail:
 
 /* A session as a flow record. */
 static void
-fill_record(struct natgw_flow_record *r, const struct nat_session *s, enum natgw_end why,
-		uint64_t when)
+fill_record(struct natgw_flow_record *r, const struct nat_session *s, const struct nat_spill *x,
+		enum natgw_end why, uint64_t when)
 {
 	memset(r, 0, sizeof(*r));
-	r->in_ip = s->in_key.src_ip;
-	r->in_port = s->in_key.src_port;
-	r->rem_ip = s->in_key.dst_ip;
-	r->rem_port = s->in_key.dst_port;
+	r->in_ip = s->in_ip;
+	r->in_port = s->in_port;
+	r->rem_ip = s->rem_ip;
+	r->rem_port = s->rem_port;
 	r->pub_ip = s->pub_ip;
 	r->pub_port = s->pub_port;
-	r->proto = s->in_key.proto;
+	r->proto = s->proto;
 	r->end = (uint8_t)why;
 	r->tcp_state = s->tcp_state;
 	r->inbound = s->inbound;
@@ -152,10 +205,27 @@ fill_record(struct natgw_flow_record *r, const struct nat_session *s, enum natgw
 	r->pkts[1] = s->pkts[NATGW_SIDE_OUTSIDE];
 	r->bytes[0] = s->bytes[NATGW_SIDE_INSIDE];
 	r->bytes[1] = s->bytes[NATGW_SIDE_OUTSIDE];
+	if (x) {
+		r->pkts[0] += x->pkts[NATGW_SIDE_INSIDE];
+		r->pkts[1] += x->pkts[NATGW_SIDE_OUTSIDE];
+		r->bytes[0] += x->bytes[NATGW_SIDE_INSIDE];
+		r->bytes[1] += x->bytes[NATGW_SIDE_OUTSIDE];
+	}
+}
+
+/* Forget a session's interim record (its flow was logged or is not kept). */
+static void
+spill_drop(struct natgw_nat *nat, uint32_t sid)
+{
+	struct nat_spill *x = spill_find(nat, sid);
+
+	if (x)
+		*x = nat->spill[--nat->spill_n];
 }
 
 static void
-log_record(struct natgw_nat *nat, const struct nat_session *s, enum natgw_end why, uint64_t when)
+log_record(struct natgw_nat *nat, const struct nat_session *s, const struct nat_spill *x,
+		enum natgw_end why, uint64_t when)
 {
 	if (!nat->conf.keep_flow_log)
 		return;
@@ -173,7 +243,7 @@ log_record(struct natgw_nat *nat, const struct nat_session *s, enum natgw_end wh
 		nat->log = nl;
 		nat->log_cap = cap;
 	}
-	fill_record(&nat->log[nat->log_n++], s, why, when);
+	fill_record(&nat->log[nat->log_n++], s, x, why, when);
 }
 
 size_t
@@ -186,9 +256,10 @@ natgw_nat_sessions(const struct natgw_nat *nat, uint32_t *cursor, struct natgw_f
 	for (; sid < nat->conf.max_sessions && n < max; sid++) {
 		const struct nat_session *s = &nat->sess[sid];
 
-		if (s->in_key.proto == 0)
+		if (s->proto == 0)
 			continue;
-		fill_record(&rec[n++], s, s->tcp_state == NAT_TCP_CLOSED ||
+		fill_record(&rec[n++], s, s->spilled ? spill_find(nat, sid) : NULL,
+			s->tcp_state == NAT_TCP_CLOSED ||
 			s->tcp_state == NAT_TCP_RESET ? nat_end_of(s) : NATGW_END_ACTIVE, 0);
 	}
 	*cursor = sid;
@@ -199,23 +270,26 @@ void
 nat_session_end(struct natgw_nat *nat, uint32_t sid, enum natgw_end why, uint64_t when)
 {
 	struct nat_session *s = &nat->sess[sid];
-	struct natgw_flow_key ok;
+	struct natgw_flow_key ik, ok;
 
 	nat_tw_remove(nat, sid);
+	nat_in_key(s, &ik);
 	nat_outside_key(s, &ok);
-	rte_hash_del_key(nat->tbl[NATGW_SIDE_INSIDE], &s->in_key);
+	rte_hash_del_key(nat->tbl[NATGW_SIDE_INSIDE], &ik);
 	rte_hash_del_key(nat->tbl[NATGW_SIDE_OUTSIDE], &ok);
 	nat->ops->release(nat, s);
-	if (s->in_key.proto == IPPROTO_TCP && s->tcp_state != NAT_TCP_CLOSED &&
+	if (s->proto == IPPROTO_TCP && s->tcp_state != NAT_TCP_CLOSED &&
 			s->tcp_state != NAT_TCP_RESET) {
 		nat->st.active_tcp--;
 		/* CloudWatch: a connection not closed gracefully that went idle. */
 		if (why == NATGW_END_IDLE)
 			nat->st.metric[NATGW_M_IdleTimeoutCount]++;
 	}
-	log_record(nat, s, why, when);
+	log_record(nat, s, s->spilled ? spill_find(nat, sid) : NULL, why, when);
+	if (s->spilled)
+		spill_drop(nat, sid);
 	nat->st.sessions_active--;
-	s->in_key.proto = 0;
+	s->proto = 0;
 	s->tw_next = nat->free_head;
 	nat->free_head = sid;
 }
@@ -236,7 +310,7 @@ natgw_nat_finish(struct natgw_nat *nat, uint64_t now)
 		struct nat_session *s = &nat->sess[sid];
 		uint64_t dl;
 
-		if (s->in_key.proto == 0)
+		if (s->proto == 0)
 			continue;
 		dl = nat_session_deadline(nat, s);
 		if (dl <= now)
@@ -393,10 +467,11 @@ aws_inbound_new(struct natgw_nat *nat, const struct natgw_flow_key *k, uint8_t t
 static void
 aws_release(struct natgw_nat *nat, struct nat_session *s)
 {
-	struct natgw_flow_key dk;
+	struct natgw_flow_key dk, ik;
 	uintptr_t cnt;
 
-	dest_key(&dk, s->pub_ip, &s->in_key);
+	nat_in_key(s, &ik);
+	dest_key(&dk, s->pub_ip, &ik);
 	cnt = dest_count(nat, &dk);
 	if (cnt > 1)
 		rte_hash_add_key_data(nat->dest, &dk, (void *)(cnt - 1));
@@ -521,8 +596,8 @@ rfc_attach(struct natgw_nat *nat, uint32_t mid, const struct natgw_flow_key *in_
 		return NATGW_DROP_table_full;
 	s = &nat->sess[sid];
 	s->inbound = inbound;
-	s->map = mid;
-	s->map_next = m->sessions;
+	nat->rfc_link[sid].map = mid;
+	nat->rfc_link[sid].map_next = m->sessions;
 	m->sessions = sid;
 	m->refcnt++;
 	*sid_out = sid;
@@ -549,19 +624,20 @@ rfc_release(struct natgw_nat *nat, struct nat_session *s)
 {
 	struct nat_mapping *m;
 	uint32_t sid = (uint32_t)(s - nat->sess), *pp;
+	struct nat_rfc_link *l = &nat->rfc_link[sid];
 
-	if (s->map == NAT_NONE)
+	if (l->map == NAT_NONE)
 		return;
-	m = &nat->mapv[s->map];
-	for (pp = &m->sessions; *pp != NAT_NONE; pp = &nat->sess[*pp].map_next)
+	m = &nat->mapv[l->map];
+	for (pp = &m->sessions; *pp != NAT_NONE; pp = &nat->rfc_link[*pp].map_next)
 		if (*pp == sid) {
-			*pp = s->map_next;
+			*pp = l->map_next;
 			break;
 		}
 	/* The mapping lives as long as a session uses it (RFC 4787 REQ-5). */
 	if (--m->refcnt == 0)
-		rfc_map_free(nat, s->map);
-	s->map = NAT_NONE;
+		rfc_map_free(nat, l->map);
+	l->map = NAT_NONE;
 }
 
 static enum natgw_drop
@@ -608,8 +684,8 @@ rfc_inbound_new(struct natgw_nat *nat, const struct natgw_flow_key *k, uint8_t t
 		return NATGW_DROP_no_session_inbound;
 	m = &nat->mapv[mid];
 	if (nat->conf.filtering == NATGW_FILTER_ADF) {
-		for (x = m->sessions; x != NAT_NONE; x = nat->sess[x].map_next)
-			if (nat->sess[x].in_key.dst_ip == k->src_ip)
+		for (x = m->sessions; x != NAT_NONE; x = nat->rfc_link[x].map_next)
+			if (nat->sess[x].rem_ip == k->src_ip)
 				break;
 		if (x == NAT_NONE)
 			return NATGW_DROP_no_session_inbound;

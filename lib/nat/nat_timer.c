@@ -6,6 +6,8 @@
  * that deadline instead of expiring. Each session is so touched at most once
  * per timeout, whatever its packet rate, and no list is reordered per packet.
  */
+#include <rte_debug.h>
+
 #include "nat_private.h"
 
 static inline uint64_t
@@ -33,8 +35,7 @@ nat_tw_insert(struct natgw_nat *nat, uint32_t sid, uint64_t deadline)
 	if (t > nat->tw_cursor + NAT_TW_SLOTS - 1)
 		t = nat->tw_cursor + NAT_TW_SLOTS - 1;
 	slot = (uint32_t)(t & (NAT_TW_SLOTS - 1));
-	s->tw_slot = slot;
-	s->tw_prev = NAT_NONE;
+	s->tw_prev = NAT_TW_HEAD | slot;
 	s->tw_next = nat->tw_head[slot];
 	if (s->tw_next != NAT_NONE)
 		nat->sess[s->tw_next].tw_prev = sid;
@@ -46,10 +47,11 @@ nat_tw_remove(struct natgw_nat *nat, uint32_t sid)
 {
 	struct nat_session *s = &nat->sess[sid];
 
-	if (s->tw_prev != NAT_NONE)
+	RTE_ASSERT(s->tw_prev != NAT_NONE);
+	if (!(s->tw_prev & NAT_TW_HEAD))
 		nat->sess[s->tw_prev].tw_next = s->tw_next;
 	else
-		nat->tw_head[s->tw_slot] = s->tw_next;
+		nat->tw_head[s->tw_prev & (NAT_TW_SLOTS - 1)] = s->tw_next;
 	if (s->tw_next != NAT_NONE)
 		nat->sess[s->tw_next].tw_prev = s->tw_prev;
 	s->tw_prev = s->tw_next = NAT_NONE;

@@ -2,6 +2,7 @@
 /* Frame parsing: find and validate IPv4 and its transport header, or say why not. */
 #include <string.h>
 #include <netinet/in.h>
+#include <rte_branch_prediction.h>
 #include <rte_byteorder.h>
 
 #include "natgw_pkt.h"
@@ -255,8 +256,9 @@ natgw_pkt_csum_fill(uint8_t *frame, uint32_t len)
 		natgw_csum_pseudo(ip, proto, l4len), proto == IPPROTO_UDP) || changed;
 }
 
-enum natgw_drop
-natgw_pkt_parse(const uint8_t *frame, uint32_t len, struct natgw_pkt_info *pi)
+/* The full parse: every header layout, every drop reason. */
+static enum natgw_drop
+parse_full(const uint8_t *frame, uint32_t len, struct natgw_pkt_info *pi)
 {
 	uint32_t off;
 	uint16_t ihl, tot, frag, l4, l4len;
@@ -404,4 +406,72 @@ natgw_pkt_rewrite(uint8_t *frame, const struct natgw_pkt_info *pi, bool dst_end,
 		fix_l4_csum(l4 + natgw_l4_csum_off(proto), proto,
 			proto == IPPROTO_ICMP ? dp : natgw_csum_add(dp, da));
 	}
+}
+
+/* Whether the 20-byte IPv4 header at @p ip sums right: its words, added 32
+ * bits at a time and folded, give 0xffff (RFC 1071: the same sum as 16 bits
+ * at a time; a header is never all zeros, so the fold cannot give 0). */
+static inline bool
+ip20_csum_ok(const uint8_t *ip)
+{
+	uint32_t w[5];
+	uint64_t sum;
+
+	memcpy(w, ip, 20);
+	sum = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	return natgw_csum_fold((uint32_t)sum) == 0xffff;
+}
+
+/*
+ * The common case first, without a branch per rare layout: untagged Ethernet,
+ * IPv4 without options, not a fragment, TCP or UDP with a whole header, a good
+ * header checksum. Anything else, valid or not, goes through parse_full, which
+ * finds every drop reason; what this accepts, parse_full would accept with the
+ * same result.
+ */
+enum natgw_drop
+natgw_pkt_parse(const uint8_t *frame, uint32_t len, struct natgw_pkt_info *pi)
+{
+	const uint8_t *ip = frame + ETH_HLEN, *l4 = ip + 20;
+	uint16_t tot;
+	uint8_t proto;
+
+	if (unlikely(len < ETH_HLEN + 20 + 8 || rd16(frame + 12) != rte_cpu_to_be_16(ETHERTYPE_IPV4) ||
+			ip[0] != 0x45))
+		return parse_full(frame, len, pi);
+	tot = rte_be_to_cpu_16(rd16(ip + 2));
+	proto = ip[9];
+	if (unlikely(tot < 20 + 8 || ETH_HLEN + (uint32_t)tot > len ||
+			(rd16(ip + 6) & rte_cpu_to_be_16(0x3fff)) != 0))
+		return parse_full(frame, len, pi);
+	if (proto == IPPROTO_TCP) {
+		uint16_t doff = (l4[12] >> 4) * 4;
+
+		if (unlikely(tot < 40 || doff < 20 || doff > tot - 20))
+			return parse_full(frame, len, pi);
+		pi->tcp_flags = l4[13];
+	} else if (likely(proto == IPPROTO_UDP)) {
+		pi->tcp_flags = 0;
+	} else {
+		return parse_full(frame, len, pi);
+	}
+	if (unlikely(!ip20_csum_ok(ip)))
+		return parse_full(frame, len, pi);
+	pi->key.src_ip = rd32(ip + 12);
+	pi->key.dst_ip = rd32(ip + 16);
+	pi->key.src_port = rd16(l4);
+	pi->key.dst_port = rd16(l4 + 2);
+	pi->key.proto = proto;
+	memset(pi->key.pad, 0, sizeof(pi->key.pad));
+	pi->l3_off = ETH_HLEN;
+	pi->l4_off = ETH_HLEN + 20;
+	pi->ip_len = tot;
+	pi->ip_id = rd16(ip + 4);
+	pi->flags = 0;
+	pi->inner_l3_off = 0;
+	pi->inner_l4_off = 0;
+	pi->inner_end = 0;
+	return NATGW_DROP_NONE;
 }

@@ -3,11 +3,14 @@
  * Benchmark of the NAT engine's paths, side by side in one run so that a shared,
  * noisy machine still gives meaningful ratios:
  *   parse   - copy a frame into its buffer and parse it: the floor any NAT pays;
- *   fast    - natgw_nat_burst on established sessions (bulk lookup + rewrite);
+ *   fast    - copy the frames into their buffers, then natgw_nat_burst on
+ *             established sessions (bulk lookup + rewrite);
+ *   engine  - the part of `fast` spent inside natgw_nat_burst alone (the copy
+ *             left out: a dataplane's frames arrive in their buffers);
  *   lookup1 - the same sessions looked up one key at a time with rte_hash_lookup,
  *             to show what the bulk lookup buys;
  *   slow    - new sessions: port allocation and two table inserts each;
- * plus the memory the session tables take per session. Cycles come from the TSC.
+ * plus the memory per session (see mem_per_session below). Cycles come from the TSC.
  *
  * usage: bench_nat [SESSIONS [PACKETS]]
  */
@@ -25,6 +28,7 @@
 
 #include "natgw_nat.h"
 #include "natgw_test.h"
+#include "nat_private.h" /* sizeof(struct nat_session) */
 
 #define BURST 32
 
@@ -77,6 +81,34 @@ heap_used(void)
 	return s.heap_allocsz_bytes;
 }
 
+/*
+ * What one session slot of the session table costs: the record itself, and the
+ * entry it takes in each of the two rte_hash tables (inside and outside keys).
+ * A table's cost is measured, not computed: DPDK's heap in use after creating a
+ * table like the engine's (16-byte keys, extendable buckets, @p slots entries)
+ * minus before, divided by @p slots; it includes the key store (key and data
+ * pointer), the buckets, the extension buckets and the free-slot rings. Tables
+ * are sized for capacity, so this is per slot of max_sessions.
+ */
+static double
+table_bytes_per_entry(uint32_t slots)
+{
+	struct rte_hash_parameters hp = {
+		.name = "bench_mem", .entries = slots,
+		.key_len = sizeof(struct natgw_flow_key), .hash_func = rte_hash_crc,
+		.socket_id = SOCKET_ID_ANY, .extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+	};
+	size_t h0 = heap_used();
+	struct rte_hash *h = rte_hash_create(&hp);
+	double per;
+
+	if (h == NULL)
+		return -1;
+	per = (double)(heap_used() - h0) / slots;
+	rte_hash_free(h);
+	return per;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -88,10 +120,11 @@ main(int argc, char **argv)
 	struct natgw_pkt_info pi;
 	struct frames est;
 	struct natgw_nat *nat;
-	uint64_t t0, cyc_parse, cyc_fast, cyc_one, cyc_slow, now = 1000000000ull, x = 0;
+	uint64_t t0, t1, cyc_parse, cyc_fast, cyc_engine = 0, cyc_one, cyc_slow;
+	uint64_t now = 1000000000ull, x = 0;
 	uint32_t i, j, p, made;
 	size_t heap0, heap_nat;
-	double hz;
+	double hz, tbl_entry;
 	char err[256];
 
 	natgw_test_eal();
@@ -151,7 +184,9 @@ main(int argc, char **argv)
 	for (p = 0, i = 0; p < packets; p += BURST) {
 		for (j = 0; j < BURST; j++, i = i + 7919 < sessions ? i + 7919 : (i + 7919) % sessions)
 			load(m[j], &est, i);
+		t1 = rte_rdtsc();
 		natgw_nat_burst(nat, NATGW_SIDE_INSIDE, m, BURST, now, &out);
+		cyc_engine += rte_rdtsc() - t1;
 		for (j = 0; j < out.n[NATGW_SIDE_OUTSIDE]; j++)
 			m[j] = out.pkts[NATGW_SIDE_OUTSIDE][j];
 	}
@@ -200,17 +235,25 @@ main(int argc, char **argv)
 		}
 		cyc_bulk = rte_rdtsc() - t0;
 		rte_hash_free(h);
+		tbl_entry = table_bytes_per_entry(c.max_sessions);
 		printf("{\"bench\":\"nat\",\"sessions\":%u,\"packets\":%" PRIu64
 			",\"tsc_hz\":%.0f,\"heap_bytes_per_session\":%.0f,"
-			"\"cycles_per_pkt\":{\"parse\":%.1f,\"fast\":%.1f,\"slow_new_session\":%.1f,"
+			"\"mem_per_session\":{\"record\":%zu,\"in_table_entry\":%.1f,"
+			"\"out_table_entry\":%.1f,\"total\":%.1f},"
+			"\"cycles_per_pkt\":{\"parse\":%.1f,\"fast\":%.1f,\"engine\":%.1f,"
+			"\"slow_new_session\":%.1f,"
 			"\"lookup_one_by_one\":%.1f,\"lookup_bulk\":%.1f},"
-			"\"mpps\":{\"parse\":%.2f,\"fast\":%.2f},\"sessions_per_s\":%.0f,"
+			"\"mpps\":{\"parse\":%.2f,\"fast\":%.2f,\"engine\":%.2f},\"sessions_per_s\":%.0f,"
 			"\"ratio_fast_over_parse\":%.2f,\"ratio_one_over_bulk\":%.2f,\"x\":%" PRIu64 "}\n",
 			made, packets, hz, (double)heap_nat / c.max_sessions,
+			sizeof(struct nat_session), tbl_entry, tbl_entry,
+			sizeof(struct nat_session) + 2 * tbl_entry,
 			(double)cyc_parse / packets, (double)cyc_fast / packets,
+			(double)cyc_engine / packets,
 			(double)cyc_slow / sessions,
 			(double)cyc_one / packets, (double)cyc_bulk / packets,
 			hz / ((double)cyc_parse / packets) / 1e6, hz / ((double)cyc_fast / packets) / 1e6,
+			hz / ((double)cyc_engine / packets) / 1e6,
 			hz / ((double)cyc_slow / sessions),
 			(double)cyc_fast / cyc_parse, (double)cyc_one / cyc_bulk, x & 1);
 	}

@@ -1733,6 +1733,87 @@ START_TEST(test_finish)
 }
 END_TEST
 
+/*
+ * A session counts in 32 bits a direction; a flow that moves more than 4 GiB
+ * must still be reported whole: the engine moves the counters aside before
+ * they would wrap and the flow's record sums them. 140,000 datagrams of
+ * 65,000 bytes (9.1 GB, past two wraps) in big buffers of the test's own.
+ */
+START_TEST(test_counters_past_32_bits)
+{
+	struct natgw_nat_conf c;
+	struct natgw_nat *nat;
+	struct rte_mempool *mp;
+	struct rte_mbuf *m[32];
+	struct natgw_nat_out o;
+	const struct natgw_flow_record *r;
+	struct tp t = udp(PRIV, 40000, REM, 53, 8), a;
+	uint8_t hdr[2048];
+	const uint16_t ip_len = 65000;
+	const uint32_t total = 140000;
+	uint16_t hl, P;
+	uint32_t sent, j;
+	struct got g;
+
+	conf_base(&c, NATGW_PROFILE_AWS);
+	c.mtu = 65535;
+	nat = mk(&c);
+	mp = rte_pktmbuf_pool_create("tn_big", 63, 0, 0, 65535, SOCKET_ID_ANY);
+	ck_assert_ptr_nonnull(mp);
+	t.udp_no_csum = true;
+	hl = tp_build(hdr, &t);
+	/* Make it a 65,000-byte IP packet: total length, header checksum, and
+	 * the UDP length (the UDP checksum is 0, none). */
+	{
+		uint8_t *ip = hdr + tp_l3(hdr);
+		uint16_t cs;
+
+		ip[2] = (uint8_t)(ip_len >> 8);
+		ip[3] = (uint8_t)ip_len;
+		ip[10] = ip[11] = 0;
+		cs = (uint16_t)~tp_fold(tp_sum(ip, 20, 0));
+		ip[10] = (uint8_t)(cs >> 8);
+		ip[11] = (uint8_t)cs;
+		ip[24] = (uint8_t)((ip_len - 20) >> 8);
+		ip[25] = (uint8_t)(ip_len - 20);
+	}
+	for (j = 0; j < 32; j++) {
+		m[j] = rte_pktmbuf_alloc(mp);
+		ck_assert_ptr_nonnull(m[j]);
+		memset(rte_pktmbuf_append(m[j], (uint16_t)(tp_l3(hdr) + ip_len)), 0,
+			tp_l3(hdr) + ip_len);
+	}
+	for (sent = 0; sent < total; sent += 32) {
+		for (j = 0; j < 32; j++)
+			memcpy(rte_pktmbuf_mtod(m[j], uint8_t *), hdr, hl);
+		natgw_nat_burst(nat, IN, m, 32, T0, &o);
+		ck_assert_uint_eq(o.n[OUT], 32);
+		for (j = 0; j < 32; j++)
+			m[j] = o.pkts[OUT][j];
+	}
+	{
+		const uint8_t *f = rte_pktmbuf_mtod(m[0], const uint8_t *);
+
+		P = tp_get16(f + tp_l4(f));
+	}
+	for (j = 0; j < 32; j++)
+		rte_pktmbuf_free(m[j]);
+	/* One answer, which counts on its own side. */
+	a = udp(REM, 53, PUB, P, 8);
+	fwd(nat, OUT, &a, T0, &g, "answer");
+	natgw_nat_finish(nat, T0 + NS);
+	ck_assert_uint_eq(log_len(nat), 1);
+	r = log_find(nat, 17, PRIV, 40000, REM, 53);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_uint_eq(r->pkts[0], total);
+	ck_assert_uint_eq(r->bytes[0], (uint64_t)total * ip_len);
+	ck_assert_uint_eq(r->pkts[1], 1);
+	ck_assert_uint_eq(r->bytes[1], 28 + 8);
+	ck_assert_uint_eq(METRIC(nat, BytesOutToDestination), (uint64_t)total * ip_len);
+	rte_mempool_free(mp);
+}
+END_TEST
+
 START_TEST(test_udp_idle_aws)
 {
 	struct natgw_nat *nat = mk_profile(NATGW_PROFILE_AWS);
@@ -2612,6 +2693,7 @@ main(void)
 	tcase_add_test(t, test_expire_budget);
 	tcase_add_test(t, test_finish);
 	tcase_add_test(t, test_udp_idle_aws);
+	tcase_add_test(t, test_counters_past_32_bits);
 
 	t = tc(s, "metrics");
 	tcase_add_test(t, test_metrics_counts);
