@@ -481,6 +481,51 @@ eal_args(int argc, char **argv, int *nargc)
 
 /* --------------------------------------------------------------- set-up */
 
+/*
+ * Predictable RSS on the outside port, when it can: several rx queues, a
+ * Toeplitz hash over the 4-tuple with a 40-byte key and a RETA, the `aws`
+ * profile's endpoint-dependent mappings and more than one worker. Public ports
+ * are then chosen so that answers come to their owner's queue straight from
+ * the NIC; handoff remains for what cannot be steered.
+ */
+static void
+steer_prepare(struct dp *dp, const struct cfg_tuple *t, unsigned int nt, uint16_t nq,
+		const unsigned int *lc)
+{
+	struct natgw_port *p = &dp->port[NATGW_SIDE_OUTSIDE];
+	uint8_t qw[DP_MAX_RXQ * NATGW_MAX_WORKERS], klen;
+	uint16_t rs, q;
+	unsigned int i, w, log = 0;
+	char err[256];
+
+	if (dp->n_workers < 2 || nq < 2 || dp->nat.profile != NATGW_PROFILE_AWS ||
+			nq > RTE_DIM(qw))
+		return;
+	natgw_port_rss_caps(p->id, &rs, &klen);
+	if (rs == 0 || klen != NATGW_RSS_KEY_LEN)
+		return;
+	for (i = 0; i < nt; i++)
+		if (t[i].port == p->id)
+			for (w = 0; w < dp->n_workers; w++)
+				if (lc[w] == t[i].lcore)
+					qw[t[i].queue] = (uint8_t)w;
+	while ((1u << log) < rs)
+		log++;
+	for (q = 0; q < rs; q++)
+		dp->reta[q] = (uint16_t)(q % nq);
+	dp->steer = natgw_rss_steer_create("natgw_rss", log, dp->reta, qw, nq, dp->n_workers,
+		NULL, err, sizeof(err));
+	if (dp->steer == NULL) {
+		fprintf(stderr, "natgw: no predictable RSS on port %u (%s): answers go through "
+			"the handoff rings\n", p->id, err);
+		return;
+	}
+	p->rss_key = natgw_rss_steer_key(dp->steer);
+	p->rss_key_len = NATGW_RSS_KEY_LEN;
+	p->reta = dp->reta;
+	p->reta_size = rs;
+}
+
 /* @return 0; -1 when the options do not fit (bad option); -2 when a
  * resource (buffers, a port, a ring, a table) could not be had. */
 static int
@@ -646,10 +691,19 @@ setup(struct dp *dp, const struct dp_opts *o, struct rte_mempool **mpp, char *er
 		return -2;
 	}
 	*mpp = mp;
+	steer_prepare(dp, t, nt, nrxq[NATGW_SIDE_OUTSIDE], lc);
 	for (s = 0; s < NATGW_SIDES; s++)
-		if (natgw_port_start(&dp->port[s], nrxq[s], (uint16_t)dp->n_workers, desc, mp,
-				err, errlen) < 0)
+		/* A tx queue per worker; never fewer tx than rx queues (net_tap
+		 * wants them equal; a spare tx queue costs nothing). */
+		if (natgw_port_start(&dp->port[s], nrxq[s], RTE_MAX(nrxq[s],
+				(uint16_t)dp->n_workers), desc, mp, err, errlen) < 0)
 			return -2;
+	if (dp->steer && !dp->port[NATGW_SIDE_OUTSIDE].reta_set) {
+		/* The port took the key but not the table: the answers still
+		 * reach every worker, through the rings. */
+		natgw_rss_steer_free(dp->steer);
+		dp->steer = NULL;
+	}
 
 	/* Handoff rings, one per ordered pair of workers and side. */
 	for (i = 0; i < dp->n_workers && dp->n_workers > 1; i++)
@@ -684,6 +738,8 @@ setup(struct dp *dp, const struct dp_opts *o, struct rte_mempool **mpp, char *er
 		/* per_dest_limit stays the gateway's: the engine gives each of
 		 * n_workers its share. */
 		wc.expire_budget = EXPIRE_BUDGET;
+		if (dp->steer)
+			natgw_rss_steer_attach(dp->steer, &wc.nat);
 		for (j = 0; j < dp->n_workers; j++)
 			for (s = 0; s < NATGW_SIDES; s++) {
 				wc.to[j][s] = ring[i][j][s];
@@ -823,6 +879,8 @@ dataplane_json(const struct dp *dp, double seconds)
 	}
 	json_object_set_new(o, "seconds", json_real(seconds));
 	json_object_set_new(o, "workers_n", json_integer(dp->n_workers));
+	/* Public ports chosen for the outside port's RSS (lib/worker/natgw_rss.h). */
+	json_object_set_new(o, "rss_steering", json_boolean(dp->steer != NULL));
 	json_object_set_new(o, "ports", ports);
 	json_object_set_new(o, "workers", workers);
 	json_object_set_new(o, "tx_packets", json_integer((json_int_t)pk));
@@ -925,6 +983,9 @@ natgw_cmd_dataplane(int argc, char **argv)
 	dp.start_ns = dp_now(&dp);
 	for (i = 0; i < dp.n_workers; i++)
 		rte_eal_remote_launch(worker_main, &dp.wk[i], dp.wk[i].lcore);
+	if (!o.quiet && dp.steer)
+		fprintf(stderr, "natgw: predictable RSS on port %u: public ports are chosen so "
+			"that answers reach their owner's queue\n", dp.port[NATGW_SIDE_OUTSIDE].id);
 	if (!o.quiet)
 		fprintf(stderr, "natgw: %u worker%s forwarding between port %u (%s, inside) and "
 			"port %u (%s, outside); Ctrl-C stops\n", dp.n_workers,
@@ -976,6 +1037,7 @@ stop:
 			natgw_port_stop(&dp.port[i]);
 	for (i = 0; i < dp.n_workers; i++)
 		natgw_worker_free(dp.wk[i].w);
+	natgw_rss_steer_free(dp.steer);
 	rte_mempool_free(mp);
 out:
 	rte_eal_cleanup();

@@ -10,6 +10,7 @@
 #include <rte_common.h>
 
 #include "natgw_ethdev.h"
+#include "natgw_rss.h"
 #include "natgw_worker.h"
 
 #define DP_MAX_RXQ 32 /* rx queues one worker polls */
@@ -51,6 +52,8 @@ struct dp {
 	uint64_t start_ns; /* workers started */
 	_Atomic bool quit;
 	bool flow_log;
+	struct natgw_rss_steer *steer; /* predictable RSS on the outside, if any */
+	uint16_t reta[512];
 };
 
 /* Now, in ns of real time. */
