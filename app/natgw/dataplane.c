@@ -5,7 +5,9 @@
  * the stats line, serves telemetry and stops everything on a signal or at the
  * end of --duration, then prints the summary and writes the report.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <glob.h>
 #include <inttypes.h>
@@ -917,6 +919,27 @@ summary(const struct dp *dp, double seconds)
 			"handoff ring\n", t.tx_drop, t.handoff_drop);
 }
 
+/* EAL leaves its runtime directory (config, sockets, memory maps) behind; the
+ * primary process that made it removes it, so that runs leave nothing. */
+static void
+remove_runtime_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char path[PATH_MAX];
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) < sizeof(path))
+			unlink(path);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
 /* ------------------------------------------------------------------ run */
 
 int
@@ -1040,7 +1063,9 @@ stop:
 	natgw_rss_steer_free(dp.steer);
 	rte_mempool_free(mp);
 out:
+	snprintf(err, sizeof(err), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
+	remove_runtime_dir(err);
 	free(eargv);
 	return status;
 }
