@@ -250,6 +250,17 @@ tp_verify(const uint8_t *frame, uint16_t len, char *why, size_t n)
 
 static struct rte_mempool *pool;
 
+/* With --no-shconf the runtime directory stays empty but is still made: remove
+ * it at exit, so that test runs leave nothing in /var/run/dpdk. */
+static char runtime_dir[256];
+
+static void
+remove_runtime_dir(void)
+{
+	if (runtime_dir[0])
+		rmdir(runtime_dir);
+}
+
 void
 natgw_test_eal(void)
 {
@@ -268,6 +279,8 @@ natgw_test_eal(void)
 		fprintf(stderr, "natgw-test: EAL initialisation failed\n");
 		exit(1);
 	}
+	snprintf(runtime_dir, sizeof(runtime_dir), "%s", rte_eal_get_runtime_dir());
+	atexit(remove_runtime_dir);
 	up = true;
 }
 
