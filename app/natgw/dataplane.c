@@ -825,6 +825,20 @@ stats_line(const struct dp *dp, struct totals *prev, double dt, double elapsed)
 
 static const char *const side_name[NATGW_SIDES] = {"inside", "outside"};
 
+json_t *
+dp_port_json(const struct natgw_port *p)
+{
+	struct rte_eth_stats es;
+
+	memset(&es, 0, sizeof(es));
+	rte_eth_stats_get(p->id, &es);
+	return json_pack("{sisssIsIsIsIsIsIsIsI}", "id", p->id, "name", p->name,
+		"rx_packets", (json_int_t)es.ipackets, "tx_packets", (json_int_t)es.opackets,
+		"rx_bytes", (json_int_t)es.ibytes, "tx_bytes", (json_int_t)es.obytes,
+		"rx_missed", (json_int_t)es.imissed, "rx_errors", (json_int_t)es.ierrors,
+		"tx_errors", (json_int_t)es.oerrors, "rx_nombuf", (json_int_t)es.rx_nombuf);
+}
+
 static json_t *
 dataplane_json(const struct dp *dp, double seconds)
 {
@@ -835,10 +849,8 @@ dataplane_json(const struct dp *dp, double seconds)
 
 	for (s = 0; s < NATGW_SIDES; s++) {
 		const struct natgw_port *p = &dp->port[s];
-		struct rte_eth_stats es;
+		json_t *po = dp_port_json(p);
 
-		memset(&es, 0, sizeof(es));
-		rte_eth_stats_get(p->id, &es);
 		rte_ether_format_addr(mac, sizeof(mac), &p->mac);
 		a = json_array();
 		if (p->tx_offloads & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM)
@@ -847,14 +859,11 @@ dataplane_json(const struct dp *dp, double seconds)
 			json_array_append_new(a, json_string("tcp"));
 		if (p->tx_offloads & RTE_ETH_TX_OFFLOAD_UDP_CKSUM)
 			json_array_append_new(a, json_string("udp"));
-		json_array_append_new(ports, json_pack("{sssisssssssisisbsosisIsIsIsIsIsIsIsI}",
-			"side", side_name[s], "id", p->id, "name", p->name, "driver", p->driver,
-			"mac", mac, "rx_queues", p->nb_rxq, "tx_queues", p->nb_txq, "rss", p->rss,
-			"tx_checksum_offload", a, "link_speed_mbps", p->link_speed,
-			"rx_packets", (json_int_t)es.ipackets, "tx_packets", (json_int_t)es.opackets,
-			"rx_bytes", (json_int_t)es.ibytes, "tx_bytes", (json_int_t)es.obytes,
-			"rx_missed", (json_int_t)es.imissed, "rx_errors", (json_int_t)es.ierrors,
-			"tx_errors", (json_int_t)es.oerrors, "rx_nombuf", (json_int_t)es.rx_nombuf));
+		json_object_update_new(po, json_pack("{sssssssisisbsosi}", "side", side_name[s],
+			"driver", p->driver, "mac", mac, "rx_queues", p->nb_rxq,
+			"tx_queues", p->nb_txq, "rss", p->rss, "tx_checksum_offload", a,
+			"link_speed_mbps", p->link_speed));
+		json_array_append_new(ports, po);
 	}
 	for (i = 0; i < dp->n_workers; i++) {
 		const struct natgw_worker_stats *ws = natgw_worker_stats(dp->wk[i].w);

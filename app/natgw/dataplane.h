@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <jansson.h>
 #include <rte_common.h>
 
 #include "natgw_ethdev.h"
@@ -63,6 +64,9 @@ uint64_t dp_now(const struct dp *dp);
  * about @p timeout_ms. @return records, or -1 if a worker did not answer. */
 long dp_snapshot(struct dp *dp, struct natgw_flow_record *rec, size_t max,
 		unsigned int timeout_ms);
+
+/* A port's id, name and DPDK counters. */
+json_t *dp_port_json(const struct natgw_port *p);
 
 /* Register /natgw/... telemetry commands. */
 void dp_telemetry_register(struct dp *dp);

@@ -10,7 +10,6 @@
 #include <string.h>
 #include <arpa/inet.h>
 
-#include <rte_ethdev.h>
 #include <rte_telemetry.h>
 
 #include "commands.h"
@@ -140,19 +139,9 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	(void)cmd;
 	(void)params;
 	json_object_set_new(o, "seconds", json_real((double)(dp_now(tdp) - tdp->start_ns) / 1e9));
-	for (i = 0; i < NATGW_SIDES; i++) {
-		struct rte_eth_stats es;
-
-		memset(&es, 0, sizeof(es));
-		rte_eth_stats_get(tdp->port[i].id, &es);
+	for (i = 0; i < NATGW_SIDES; i++)
 		json_object_set_new(o, i == NATGW_SIDE_INSIDE ? "inside_port" : "outside_port",
-			json_pack("{sisssIsIsIsIsIsIsIsI}", "id", tdp->port[i].id,
-			"name", tdp->port[i].name,
-			"rx_packets", (json_int_t)es.ipackets, "tx_packets", (json_int_t)es.opackets,
-			"rx_bytes", (json_int_t)es.ibytes, "tx_bytes", (json_int_t)es.obytes,
-			"rx_missed", (json_int_t)es.imissed, "rx_errors", (json_int_t)es.ierrors,
-			"tx_errors", (json_int_t)es.oerrors, "rx_nombuf", (json_int_t)es.rx_nombuf));
-	}
+			dp_port_json(&tdp->port[i]));
 	for (i = 0; i < tdp->n_workers; i++) {
 		const struct natgw_worker_stats *ws = natgw_worker_stats(tdp->wk[i].w);
 		const struct natgw_nat_stats *ns = natgw_nat_stats(tdp->engines[i]);
