@@ -61,7 +61,7 @@ def udp_client(src, server, ports, flows, count, sport_base, out):
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         s.bind((src, sport_base + f))
         s.settimeout(3.0)
-        good = nbytes = 0
+        good = 0
         why = ""
         for i in range(count):
             p = payload(f, i)
@@ -75,8 +75,9 @@ def udp_client(src, server, ports, flows, count, sport_base, out):
                 why = "datagram %d: echo of %d bytes from %s differs" % (i, len(data), peer)
                 break
             good += 1
-            nbytes += 20 + 8 + len(p)
         s.close()
+        # What the NAT should have counted: every datagram, IP bytes, each way.
+        nbytes = sum(20 + 8 + len(payload(f, i)) for i in range(count))
         check(good == count, "udp flow %s:%d -> %s:%d: %d/%d echoes%s" % (
             src, sport_base + f, server, dport, good, count, " (" + why + ")" if why else ""))
         expect.append({"proto": "udp", "inside_ip": src, "inside_port": sport_base + f,

@@ -127,7 +127,7 @@ cleanup() {
 		done
 		ip netns del "$ns" 2>/dev/null # takes its veth ends with it
 	done
-	rm -rf "/var/run/dpdk/$PREFIX-1" "/var/run/dpdk/$PREFIX-2"
+	rm -rf "/var/run/dpdk/$PREFIX-1" "/var/run/dpdk/$PREFIX-2" 2>/dev/null
 	if [ -n "$TMP" ] && [ "$rc" != 0 ] && [ "$rc" != 77 ]; then
 		say "---- the lab failed: logs follow (natgw's first) ----"
 		for f in "$TMP"/natgw-*.log "$TMP"/http.log "$TMP"/udp.log "$TMP"/*.err; do
