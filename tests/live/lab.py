@@ -157,6 +157,21 @@ def tel_check(stats_path, metrics_path):
               "telemetry /natgw/metrics has drops by reason")
 
 
+def tel_flows(path, want):
+    """/natgw/flows asks every worker for its sessions: with two workers, all
+    of the run's flows must be listed, each once, from the public address."""
+    fl = telemetry(path, "/natgw/flows")
+    if not check(isinstance(fl, dict), "telemetry /natgw/flows,40 answered"):
+        return
+    recs = [v for k, v in fl.items() if k.isdigit()]
+    recs = [json.loads(r) if isinstance(r, str) else r for r in recs]
+    keys = sorted("%s %s:%s" % (r.get("proto"), r.get("inside_ip"), r.get("inside_port"))
+                  for r in recs if isinstance(r, dict))
+    check(fl.get("count") == int(want) and len(set(keys)) == int(want),
+          "telemetry /natgw/flows: %s sessions listed, %s expected (%s)" % (
+              fl.get("count"), want, ", ".join(keys)))
+
+
 # ---------------------------------------------------------------- reports
 
 def load(path):
@@ -251,6 +266,10 @@ def check_two(path, one_path, expect_path, mac_in, mac_out, public):
     print("INFO: 2 workers: per worker rx inside/outside, handoff out/in: %s" % "; ".join(
         "w%d %d/%d %d/%d" % (w["id"], w["rx"]["inside"], w["rx"]["outside"],
                              w["handoff_out"], w["handoff_in"]) for w in ws))
+    # The kernel's fanout spreads the flows over both sockets (queues) by hash,
+    # while one worker owns them all (one inside host): some must be handed over.
+    check(sum(w["handoff_out"] for w in ws) > 0,
+          "2 workers: packets were handed between workers (the case under test)")
     one = det_flows(load(one_path))
     check(one == two and len(one) > 0,
           "UDP/ICMP per-flow accounting identical with 1 and 2 workers (%d flows)%s" % (
@@ -271,6 +290,8 @@ def main(argv):
         server_log(args[0], args[1], int(args[2]), int(args[3]))
     elif cmd == "telemetry":
         tel_check(*args)
+    elif cmd == "tel-flows":
+        tel_flows(*args)
     elif cmd == "report-one":
         check_one(*args)
     elif cmd == "report-two":

@@ -414,6 +414,13 @@ udp_flows 2 || fail "UDP echo (2 workers): $UDP_FLOWS flows of $UDP_COUNT datagr
 	"$PING_COUNT" "$PING_SIZE"
 "$PY" "$LABPY" server-log "$TMP/udp.log" "$PUBLIC_IP" "$UDP_FLOWS" "$UDP_COUNT" ||
 	nfail=$((nfail + 1))
+# The sessions held now, asked of both workers: the UDP flows and ping's.
+echo /natgw/flows,40 | timeout 15 "$TELEMETRY" -f "$PREFIX-2" >"$TMP/tel-flows.out" 2>&1
+if ! "$PY" "$LABPY" tel-flows "$TMP/tel-flows.out" $((UDP_FLOWS + 1)); then
+	nfail=$((nfail + 1))
+	say "telemetry answer:"
+	cat "$TMP/tel-flows.out"
+fi
 stop_natgw 2
 "$PY" "$LABPY" report-two "$TMP/report-2.json" "$TMP/report-1.json" "$TMP/expect-2.json" \
 	"$MAC_GW_IN" "$MAC_GW_OUT" "$PUBLIC_IP" || nfail=$((nfail + 1))
