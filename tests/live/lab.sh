@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
+# shellcheck disable=SC2317 # cleanup (a trap) and the helpers given to check run indirectly
 #
 # The live lab: natgw between real kernel network stacks, in network namespaces
 # of its own (only its own namespaces and loopback are used):
@@ -147,7 +148,9 @@ trap 'exit 130' INT TERM
 
 [ "$(id -u)" = 0 ] || skip "the live lab needs root (network namespaces, veths)"
 command -v ip >/dev/null || skip "no 'ip' command (iproute2): cannot make network namespaces"
-[ -n "$NATGW" ] && [ -x "$NATGW" ] || die "usage: lab.sh NATGW (natgw binary, got '$NATGW')"
+if [ -z "$NATGW" ] || [ ! -x "$NATGW" ]; then
+	die "usage: lab.sh NATGW (natgw binary, got '$NATGW')"
+fi
 TELEMETRY=$(command -v dpdk-telemetry.py || true)
 for t in ethtool curl ping dumpcap tshark sha256sum timeout "$PY"; do
 	command -v "$t" >/dev/null || die "'$t' is missing: run tools/install-deps"
@@ -213,13 +216,13 @@ pass "lab set up: namespaces $NS_IN, $NS_GW, $NS_OUT; tx checksum offload off on
 # start_natgw RUN WORKERS: natgw in ngw, with --flow-log and a report. --duration
 # is a backstop only; the lab stops it with SIGTERM.
 start_natgw() {
-	local run=$1 workers=$2 eal cfg i
+	local run=$1 workers=$2 eal cfg
 	if [ "$workers" = 1 ]; then
-		eal=(-l 0,1)
+		eal=(-l "0,1")
 		cfg=()
 	else
 		# lcores 1 and 2 share CPU 1; lcore 0 (main) prints and serves telemetry.
-		eal=(--lcores 0@0,1@1,2@1)
+		eal=(--lcores "0@0,1@1,2@1")
 		cfg=(--config "(0,0,1),(0,1,2),(1,0,1),(1,1,2)")
 	fi
 	# ip netns exec execs natgw: $! is natgw itself (signals, exit status).
@@ -231,7 +234,7 @@ start_natgw() {
 		--flow-log --report "$TMP/report-$run.json" -T 0 --duration 200 \
 		>"$TMP/natgw-$run.log" 2>&1 </dev/null &
 	NATGW_PID=$!
-	for i in $(seq 1 300); do
+	for _ in $(seq 1 300); do
 		grep -q "forwarding between" "$TMP/natgw-$run.log" && return 0
 		kill -0 "$NATGW_PID" 2>/dev/null || break
 		sleep 0.1
@@ -241,9 +244,9 @@ start_natgw() {
 
 # stop_natgw RUN: SIGTERM, then it writes its report and exits 0.
 stop_natgw() {
-	local run=$1 i rc
+	local run=$1 rc
 	kill -TERM "$NATGW_PID" 2>/dev/null
-	for i in $(seq 1 200); do
+	for _ in $(seq 1 200); do
 		kill -0 "$NATGW_PID" 2>/dev/null || break
 		sleep 0.1
 	done
@@ -271,8 +274,8 @@ bg() {
 
 # wait_for FILE PATTERN: up to 10 s for PATTERN in FILE.
 wait_for() {
-	local i
-	for i in $(seq 1 100); do
+	local _
+	for _ in $(seq 1 100); do
 		grep -q "$2" "$1" 2>/dev/null && return 0
 		sleep 0.1
 	done
@@ -315,7 +318,7 @@ pass "natgw started: one worker on net_af_packet0 (gin) and net_af_packet1 (gout
 # A capture of everything on the internet side while run 1 lasts.
 bg "$TMP/dumpcap.err" "$NS_OUT" timeout 120 dumpcap -q -i eth0 -w "$TMP/nout.pcapng"
 CAP_PID=${PIDS[-1]}
-for i in $(seq 1 100); do
+for _ in $(seq 1 100); do
 	[ -s "$TMP/nout.pcapng" ] && break
 	sleep 0.1
 done
