@@ -5,6 +5,7 @@
  * the stats line, serves telemetry and stops everything on a signal or at the
  * end of --duration, then prints the summary and writes the report.
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -852,6 +853,9 @@ dataplane_json(const struct dp *dp, double seconds)
 		json_t *po = dp_port_json(p);
 
 		rte_ether_format_addr(mac, sizeof(mac), &p->mac);
+		/* lower case, as ip(8) and tshark write them */
+		for (i = 0; mac[i]; i++)
+			mac[i] = (char)tolower((unsigned char)mac[i]);
 		a = json_array();
 		if (p->tx_offloads & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM)
 			json_array_append_new(a, json_string("ipv4"));
@@ -1053,11 +1057,13 @@ natgw_cmd_dataplane(int argc, char **argv)
 		};
 		uint64_t end = dp_now(&dp);
 
-		/* Held sessions go to the flow log (when kept) as still open. */
-		for (i = 0; i < dp.n_workers; i++)
-			natgw_nat_finish(dp.engines[i], end);
+		/* The dataplane section first: it tells the sessions still held,
+		 * which finishing the engines then writes to the flow log (when
+		 * kept) as still open. */
 		rep.sections = json_object();
 		json_object_set_new(rep.sections, "dataplane", dataplane_json(&dp, seconds));
+		for (i = 0; i < dp.n_workers; i++)
+			natgw_nat_finish(dp.engines[i], end);
 		if (natgw_report_write_engines(o.report, &rep, err, sizeof(err)) < 0) {
 			fprintf(stderr, "natgw: %s\n", err);
 			status = 1;

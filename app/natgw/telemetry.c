@@ -138,7 +138,9 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 
 	(void)cmd;
 	(void)params;
-	json_object_set_new(o, "seconds", json_real((double)(dp_now(tdp) - tdp->start_ns) / 1e9));
+	/* telemetry has no floating point: milliseconds */
+	json_object_set_new(o, "elapsed_ms",
+		json_integer((json_int_t)((dp_now(tdp) - tdp->start_ns) / 1000000)));
 	for (i = 0; i < NATGW_SIDES; i++)
 		json_object_set_new(o, i == NATGW_SIDE_INSIDE ? "inside_port" : "outside_port",
 			dp_port_json(&tdp->port[i]));
