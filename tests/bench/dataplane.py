@@ -1,0 +1,302 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Measure dpdk-testpmd (io forwarding) and natgw on the same vdevs, for the
+captures that tests/bench/dataplane made: the helper that runs the programs,
+reads their counters and prints the results. See docs/performance.md.
+
+Every program runs under timeout(1) in a process group of its own, which is
+killed when this helper exits, however it exits."""
+
+import argparse
+import atexit
+import json
+import os
+import re
+import select
+import signal
+import subprocess
+import sys
+import time
+
+CHILDREN = set()
+
+
+def kill_children():
+    for p in list(CHILDREN):
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        CHILDREN.discard(p)
+
+
+def on_signal(signum, _frame):
+    kill_children()
+    sys.exit(128 + signum)
+
+
+def progress(msg):
+    # Progress only for a person watching; the results go to stdout.
+    if sys.stderr.isatty():
+        sys.stderr.write("\r\033[K" + msg)
+        sys.stderr.flush()
+
+
+def spawn(cmd, limit, stdin=False, log=None):
+    """Start cmd in its own process group, bounded by timeout(1)."""
+    full = ["timeout", "--kill-after=5", str(int(limit))] + cmd
+    p = subprocess.Popen(full, stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         start_new_session=True)
+    CHILDREN.add(p)
+    p.log = log
+    p.buf = b""
+    return p
+
+
+def reap(p, limit=15):
+    try:
+        p.wait(timeout=limit)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.wait()
+    CHILDREN.discard(p)
+    if p.log:
+        with open(p.log, "ab") as f:
+            f.write(p.buf)
+
+
+def read_more(p, until):
+    """Read what p has written until the time `until`; False at its end."""
+    left = until - time.monotonic()
+    if left <= 0:
+        return True
+    r, _, _ = select.select([p.stdout], [], [], left)
+    if not r:
+        return True
+    chunk = os.read(p.stdout.fileno(), 65536)
+    if not chunk:
+        return False
+    p.buf += chunk
+    return True
+
+
+def wait_for(p, pattern, start, limit):
+    """Wait until pattern shows in p's output after offset start."""
+    rx = re.compile(pattern)
+    end = time.monotonic() + limit
+    while True:
+        m = rx.search(p.buf, start)
+        if m:
+            return m
+        if time.monotonic() >= end or not read_more(p, end):
+            tail = p.buf[-2000:].decode(errors="replace")
+            raise RuntimeError("no %r from %s; it said:\n%s" %
+                               (pattern, p.args[3], tail))
+
+
+class Testpmd:
+    """dpdk-testpmd in interactive mode, driven through its stdin."""
+    PROMPT = rb"testpmd> "
+
+    def __init__(self, args, eal, infinite, mbufs, limit, log):
+        # Line-buffered: testpmd prints with stdio, which a pipe would hold
+        # back until exit, while its prompt is written at once.
+        cmd = ["stdbuf", "-oL", args.testpmd] + eal + [
+            "--", "-i", "--no-flush-rx", "--forward-mode=io", "--nb-cores=1", "--rxq=1", "--txq=1",
+            "--burst=%d" % args.burst, "--total-num-mbufs=%d" % mbufs,
+            "--mbuf-size=%d" % args.mbuf_size]
+        self.p = spawn(cmd, limit, stdin=True, log=log)
+        wait_for(self.p, self.PROMPT, 0, 120)
+
+    def cmd(self, line):
+        start = len(self.p.buf)
+        t = time.monotonic()
+        self.p.stdin.write(line.encode() + b"\n")
+        self.p.stdin.flush()
+        wait_for(self.p, self.PROMPT, start, 20)
+        return t, self.p.buf[start:]
+
+    def stats(self):
+        """(time, port 0 rx, port 1 tx, port 0 rx-nombuf) from show port stats."""
+        t, out = self.cmd("show port stats all")
+        blocks = re.split(rb"NIC statistics for port ", out)[1:]
+        val = {}
+        for b in blocks:
+            port = int(b.split()[0])
+            val[port] = {k.decode(): int(v) for k, v in
+                         re.findall(rb"(RX-packets|TX-packets|RX-nombuf):\s+(\d+)", b)}
+        return t, val[0]["RX-packets"], val[1]["TX-packets"], val[0]["RX-nombuf"]
+
+    def close(self):
+        try:
+            self.p.stdin.write(b"quit\n")
+            self.p.stdin.flush()
+            while read_more(self.p, time.monotonic() + 15):
+                pass
+        except (BrokenPipeError, OSError):
+            pass
+        reap(self.p)
+
+
+def testpmd_window(args, case, eal):
+    """Forward the looped capture; Mpps on port 1 over the window."""
+    tp = Testpmd(args, eal, True, case["mbufs"],
+                 args.warmup + args.window + 120, case["log"])
+    try:
+        tp.cmd("start")
+        time.sleep(args.warmup)
+        t0, rx0, tx0, _ = tp.stats()
+        time.sleep(args.window)
+        t1, rx1, tx1, nombuf = tp.stats()
+        tp.cmd("stop")
+    finally:
+        tp.close()
+    return {"mpps": (tx1 - tx0) / (t1 - t0) / 1e6, "rx": rx1 - rx0, "tx": tx1 - tx0,
+            "seconds": t1 - t0, "rx_nombuf": nombuf}
+
+
+def testpmd_once(args, case, eal):
+    """Forward the capture once, to its end: packets over the time to the last."""
+    tp = Testpmd(args, eal, False, case["mbufs"], args.eof_limit + 120, case["log"])
+    try:
+        t0, _ = tp.cmd("start")
+        samples = []
+        last_change = time.monotonic()
+        while time.monotonic() - t0 < args.eof_limit:
+            t, rx, tx, _ = tp.stats()
+            if not samples or tx != samples[-1][1]:
+                last_change = t
+            samples.append((t, tx))
+            if tx >= case["packets"] or (tx and t - last_change > 1.0):
+                break
+            time.sleep(args.poll)
+        tp.cmd("stop")
+    finally:
+        tp.close()
+    return once_result(samples, t0, case)
+
+
+def once_result(samples, t0, case):
+    """The time to the end lies between the last sample short of the final
+    count and the first that has it: take the middle, say the spread."""
+    final = samples[-1][1]
+    before = max((t for t, n in samples if n < final), default=t0)
+    at = min(t for t, n in samples if n == final)
+    secs = (before + at) / 2 - t0
+    return {"mpps": final / secs / 1e6, "rx": final, "tx": final, "seconds": secs,
+            "uncertainty_s": (at - before) / 2}
+
+
+class Natgw:
+    """natgw's dataplane: a stats line every second, a JSON report at the end."""
+
+    def __init__(self, args, case, eal, duration, report):
+        cmd = [args.natgw] + eal + [
+            "--", "--inside", "0", "--outside", "1",
+            "--inside-net", "10.0.0.0/8", "--public-ip", args.public_ip,
+            "--config", "(0,0,1)", "--max-sessions", str(case["sessions"]),
+            "--mbufs", str(case["mbufs"]), "--mbuf-size", str(args.mbuf_size),
+            "--burst", str(args.burst), "-T", "1", "--duration", str(duration),
+            "--report", report]
+        if args.profile:
+            cmd += ["--profile", args.profile]
+        self.p = spawn(cmd, duration + 180, log=case["log"])
+        self.report = report
+
+    def run(self):
+        while read_more(self.p, time.monotonic() + 1):
+            pass
+        reap(self.p)
+        if self.p.returncode != 0:
+            raise RuntimeError("natgw exited %d:\n%s" % (
+                self.p.returncode, self.p.buf[-3000:].decode(errors="replace")))
+        with open(self.report) as f:
+            return json.load(f)
+
+
+def dataplane_of(rep):
+    dp = rep.get("dataplane")
+    if dp is None:
+        raise RuntimeError("natgw's report has no dataplane section")
+    return dp
+
+
+def natgw_window(args, case, eal):
+    raise NotImplementedError
+
+
+def natgw_once(args, case, eal):
+    raise NotImplementedError
+
+
+def eal_args(args, case, tag):
+    vdev = "net_pcap0,rx_pcap=%s" % case["pcap"]
+    if case["infinite"]:
+        vdev += ",infinite_rx=1"
+    return ["-l", "0,1", "--no-huge", "-m", str(case["mem"]), "--no-pci",
+            "--file-prefix", "natgw-bench-%d-%s" % (os.getpid(), tag),
+            "--vdev", vdev, "--vdev", "net_null0,no-rx=1"]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--cases", required=True, help="JSON list of the cases")
+    ap.add_argument("--testpmd", default="dpdk-testpmd")
+    ap.add_argument("--natgw", default="")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--warmup", type=float, default=3)
+    ap.add_argument("--window", type=float, default=10)
+    ap.add_argument("--eof-limit", type=float, default=120)
+    ap.add_argument("--poll", type=float, default=0.005)
+    ap.add_argument("--burst", type=int, default=32)
+    ap.add_argument("--mbuf-size", type=int, default=192)
+    ap.add_argument("--public-ip", default="203.0.113.1,203.0.113.2,203.0.113.3,203.0.113.4")
+    ap.add_argument("--profile", default="")
+    ap.add_argument("--logdir", required=True)
+    args = ap.parse_args()
+    atexit.register(kill_children)
+    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(s, on_signal)
+
+    with open(args.cases) as f:
+        cases = json.load(f)
+    results = []
+    for case in cases:
+        best = {}
+        runs = {"testpmd": [], "natgw": []}
+        for r in range(args.runs):
+            for prog in ("testpmd", "natgw"):
+                if prog == "natgw" and not args.natgw:
+                    continue
+                progress("%s: %s, run %d of %d" % (case["name"], prog, r + 1, args.runs))
+                c = dict(case, log=os.path.join(args.logdir, "%s-%s-%d.log" %
+                                                (case["name"], prog, r)))
+                eal = eal_args(args, c, "%s%d" % (prog, r))
+                fn = {("testpmd", True): testpmd_window, ("testpmd", False): testpmd_once,
+                      ("natgw", True): natgw_window, ("natgw", False): natgw_once}
+                res = fn[(prog, case["infinite"])](args, c, eal)
+                runs[prog].append(res)
+                if prog not in best or res["mpps"] > best[prog]["mpps"]:
+                    best[prog] = res
+        progress("")
+        out = {"bench": "dataplane", "case": case["name"], "flows": case["flows"],
+               "packets": case["packets"], "runs": args.runs,
+               "testpmd_mpps": round(best["testpmd"]["mpps"], 3)}
+        if "natgw" in best:
+            out["natgw_mpps"] = round(best["natgw"]["mpps"], 3)
+            out["ratio"] = round(best["natgw"]["mpps"] / best["testpmd"]["mpps"], 3)
+        out["all_mpps"] = {k: [round(x["mpps"], 3) for x in v] for k, v in runs.items() if v}
+        print(json.dumps(out), flush=True)
+        results.append(out)
+
+    print("\n%-28s %12s %12s %8s" % ("case", "testpmd Mpps", "natgw Mpps", "ratio"))
+    for o in results:
+        print("%-28s %12.2f %12s %8s" % (
+            o["case"], o["testpmd_mpps"],
+            "%.2f" % o["natgw_mpps"] if "natgw_mpps" in o else "-",
+            "%.2f" % o["ratio"] if "ratio" in o else "-"))
+
+
+if __name__ == "__main__":
+    main()
