@@ -156,78 +156,163 @@ def testpmd_window(args, case, eal):
             "seconds": t1 - t0, "rx_nombuf": nombuf}
 
 
+def sample_to_end(stats, case, args):
+    """(time, packets sent on port 1) until the capture's end: every packet
+    sent, or no change for a second."""
+    samples = []
+    t_start = time.monotonic()
+    while time.monotonic() - t_start < args.eof_limit:
+        t, _, tx, _ = stats()
+        samples.append((t, tx))
+        if tx >= case["packets"]:
+            break
+        quiet = [n for u, n in samples if u >= t - 1.0]
+        if tx and t - samples[0][0] > 1.0 and min(quiet) == tx:
+            break
+        time.sleep(args.poll)
+    return samples
+
+
 def testpmd_once(args, case, eal):
-    """Forward the capture once, to its end: packets over the time to the last."""
+    """Forward the capture once, to its end."""
     tp = Testpmd(args, eal, False, case["mbufs"], args.eof_limit + 120, case["log"])
     try:
-        t0, _ = tp.cmd("start")
-        samples = []
-        last_change = time.monotonic()
-        while time.monotonic() - t0 < args.eof_limit:
-            t, rx, tx, _ = tp.stats()
-            if not samples or tx != samples[-1][1]:
-                last_change = t
-            samples.append((t, tx))
-            if tx >= case["packets"] or (tx and t - last_change > 1.0):
-                break
-            time.sleep(args.poll)
+        tp.cmd("start")
+        samples = sample_to_end(tp.stats, case, args)
         tp.cmd("stop")
     finally:
         tp.close()
-    return once_result(samples, t0, case)
+    return once_result(samples, case)
 
 
-def once_result(samples, t0, case):
-    """The time to the end lies between the last sample short of the final
-    count and the first that has it: take the middle, say the spread."""
+def once_result(samples, case):
+    """The rate from the first sample that saw packets sent to the end, which
+    lies between the last sample short of the final count and the first that
+    has it (the middle is taken). The start-up, which the two programs do
+    differently, is left out."""
     final = samples[-1][1]
-    before = max((t for t, n in samples if n < final), default=t0)
+    moving = [(t, n) for t, n in samples if 0 < n < final]
+    if not moving:
+        raise RuntimeError("%s: no sample while the capture was read: poll faster"
+                           " or use a longer capture (-N)" % case["name"])
+    t_a, n_a = moving[0]
+    before = max(t for t, n in samples if n < final)
     at = min(t for t, n in samples if n == final)
-    secs = (before + at) / 2 - t0
-    return {"mpps": final / secs / 1e6, "rx": final, "tx": final, "seconds": secs,
-            "uncertainty_s": (at - before) / 2}
+    secs = (before + at) / 2 - t_a
+    return {"mpps": (final - n_a) / secs / 1e6, "rx": final, "tx": final,
+            "seconds": secs, "uncertainty_s": (at - before) / 2}
+
+
+class Telemetry:
+    """DPDK's telemetry socket of a running program: /ethdev/stats of a port
+    is rte_eth_stats_get(), the counters testpmd's show port stats prints."""
+
+    def __init__(self, prefix, limit=30):
+        import socket
+        path = "/var/run/dpdk/%s/dpdk_telemetry.v2" % prefix
+        end = time.monotonic() + limit
+        while True:
+            try:
+                self.s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+                self.s.connect(path)
+                break
+            except OSError:
+                self.s.close()
+                if time.monotonic() >= end:
+                    raise RuntimeError("no telemetry socket at %s" % path)
+                time.sleep(0.05)
+        info = json.loads(self.s.recv(1 << 16))
+        self.max = info.get("max_output_len", 1 << 16)
+
+    def query(self, q):
+        self.s.send(q.encode())
+        return json.loads(self.s.recv(self.max))
+
+    def port(self, port):
+        t = time.monotonic()
+        return t, self.query("/ethdev/stats,%d" % port)["/ethdev/stats"]
+
+    def close(self):
+        self.s.close()
 
 
 class Natgw:
-    """natgw's dataplane: a stats line every second, a JSON report at the end."""
+    """natgw's dataplane: one worker (lcore 1) polling both ports, a stats line
+    every second into the log, the JSON report when it stops."""
 
-    def __init__(self, args, case, eal, duration, report):
+    def __init__(self, args, case, eal, limit):
+        self.report = case["log"][:-4] + ".json"
         cmd = [args.natgw] + eal + [
             "--", "--inside", "0", "--outside", "1",
             "--inside-net", "10.0.0.0/8", "--public-ip", args.public_ip,
-            "--config", "(0,0,1)", "--max-sessions", str(case["sessions"]),
+            "--config", "(0,0,1),(1,0,1)", "--max-sessions", str(case["sessions"]),
             "--mbufs", str(case["mbufs"]), "--mbuf-size", str(args.mbuf_size),
-            "--burst", str(args.burst), "-T", "1", "--duration", str(duration),
-            "--report", report]
+            "--burst", str(args.burst), "-T", "1", "--duration", str(int(limit)),
+            "--report", self.report]
         if args.profile:
             cmd += ["--profile", args.profile]
-        self.p = spawn(cmd, duration + 180, log=case["log"])
-        self.report = report
+        self.p = spawn(cmd, limit + 60, log=case["log"])
+        wait_for(self.p, rb"forwarding between", 0, 120)
+        self.tel = Telemetry(eal[eal.index("--file-prefix") + 1])
 
-    def run(self):
+    def stats(self):
+        t, st = self.tel.port(0)
+        t, out = self.tel.port(1)
+        return t, st["ipackets"], out["opackets"], st["rx_nombuf"]
+
+    def stop(self):
+        """SIGTERM (timeout(1) passes it on): natgw stops, writes its report."""
+        self.tel.close()
+        try:
+            self.p.send_signal(signal.SIGTERM)
+        except ProcessLookupError:
+            pass
         while read_more(self.p, time.monotonic() + 1):
             pass
-        reap(self.p)
+        reap(self.p, 60)
         if self.p.returncode != 0:
             raise RuntimeError("natgw exited %d:\n%s" % (
                 self.p.returncode, self.p.buf[-3000:].decode(errors="replace")))
         with open(self.report) as f:
-            return json.load(f)
+            dp = json.load(f).get("dataplane")
+        if dp is None:
+            raise RuntimeError("natgw's report has no dataplane section")
+        return dp
 
 
-def dataplane_of(rep):
-    dp = rep.get("dataplane")
-    if dp is None:
-        raise RuntimeError("natgw's report has no dataplane section")
-    return dp
+def natgw_check(dp, case, res):
+    """What natgw's report says of the whole run, beside the window's rate."""
+    w = dp["workers"][0]
+    res["report"] = {"seconds": round(dp["seconds"], 3), "mpps": round(dp["mpps"], 3),
+                     "tx_packets": dp["tx_packets"], "nat_drops": w["nat_drops"],
+                     "rx_nombuf": dp["ports"][0]["rx_nombuf"]}
+    if dp["tx_packets"] != dp["ports"][1]["tx_packets"]:
+        raise RuntimeError("natgw's workers sent %d packets, port 1 says %d" %
+                           (dp["tx_packets"], dp["ports"][1]["tx_packets"]))
+    return res
 
 
 def natgw_window(args, case, eal):
-    raise NotImplementedError
+    ng = Natgw(args, case, eal, args.warmup + args.window + 60)
+    try:
+        time.sleep(args.warmup)
+        t0, rx0, tx0, _ = ng.stats()
+        time.sleep(args.window)
+        t1, rx1, tx1, nombuf = ng.stats()
+    finally:
+        dp = ng.stop()
+    res = {"mpps": (tx1 - tx0) / (t1 - t0) / 1e6, "rx": rx1 - rx0, "tx": tx1 - tx0,
+           "seconds": t1 - t0, "rx_nombuf": nombuf}
+    return natgw_check(dp, case, res)
 
 
 def natgw_once(args, case, eal):
-    raise NotImplementedError
+    ng = Natgw(args, case, eal, args.eof_limit + 60)
+    try:
+        samples = sample_to_end(ng.stats, case, args)
+    finally:
+        dp = ng.stop()
+    return natgw_check(dp, case, once_result(samples, case))
 
 
 def eal_args(args, case, tag):
@@ -286,6 +371,7 @@ def main():
         if "natgw" in best:
             out["natgw_mpps"] = round(best["natgw"]["mpps"], 3)
             out["ratio"] = round(best["natgw"]["mpps"] / best["testpmd"]["mpps"], 3)
+            out["natgw_report"] = best["natgw"]["report"]
         out["all_mpps"] = {k: [round(x["mpps"], 3) for x in v] for k, v in runs.items() if v}
         print(json.dumps(out), flush=True)
         results.append(out)
