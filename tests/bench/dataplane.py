@@ -139,14 +139,25 @@ class Testpmd:
         reap(self.p)
 
 
+def warm_up(stats, case, args):
+    """The warm-up, and at least the capture's first pass, in which natgw
+    opens the flows' sessions: the window sees established flows only."""
+    time.sleep(args.warmup)
+    end = time.monotonic() + args.eof_limit
+    while True:
+        t, rx, tx, _ = stats()
+        if rx >= case["packets"] + args.burst or time.monotonic() > end:
+            return t, rx, tx
+        time.sleep(0.2)
+
+
 def testpmd_window(args, case, eal):
     """Forward the looped capture; Mpps on port 1 over the window."""
     tp = Testpmd(args, eal, True, case["mbufs"],
                  args.warmup + args.window + 120, case["log"])
     try:
         tp.cmd("start")
-        time.sleep(args.warmup)
-        t0, rx0, tx0, _ = tp.stats()
+        t0, rx0, tx0 = warm_up(tp.stats, case, args)
         time.sleep(args.window)
         t1, rx1, tx1, nombuf = tp.stats()
         tp.cmd("stop")
@@ -274,18 +285,20 @@ class Natgw:
             raise RuntimeError("natgw exited %d:\n%s" % (
                 self.p.returncode, self.p.buf[-3000:].decode(errors="replace")))
         with open(self.report) as f:
-            dp = json.load(f).get("dataplane")
-        if dp is None:
+            rep = json.load(f)
+        if "dataplane" not in rep:
             raise RuntimeError("natgw's report has no dataplane section")
-        return dp
+        return rep
 
 
-def natgw_check(dp, case, res):
+def natgw_check(rep, case, res):
     """What natgw's report says of the whole run, beside the window's rate."""
+    dp = rep["dataplane"]
     w = dp["workers"][0]
     res["report"] = {"seconds": round(dp["seconds"], 3), "mpps": round(dp["mpps"], 3),
                      "tx_packets": dp["tx_packets"], "nat_drops": w["nat_drops"],
-                     "rx_nombuf": dp["ports"][0]["rx_nombuf"]}
+                     "rx_nombuf": dp["ports"][0]["rx_nombuf"],
+                     "sessions_created": rep["counters"]["sessions_created"]}
     if dp["tx_packets"] != dp["ports"][1]["tx_packets"]:
         raise RuntimeError("natgw's workers sent %d packets, port 1 says %d" %
                            (dp["tx_packets"], dp["ports"][1]["tx_packets"]))
@@ -295,15 +308,14 @@ def natgw_check(dp, case, res):
 def natgw_window(args, case, eal):
     ng = Natgw(args, case, eal, args.warmup + args.window + 60)
     try:
-        time.sleep(args.warmup)
-        t0, rx0, tx0, _ = ng.stats()
+        t0, rx0, tx0 = warm_up(ng.stats, case, args)
         time.sleep(args.window)
         t1, rx1, tx1, nombuf = ng.stats()
     finally:
-        dp = ng.stop()
+        rep = ng.stop()
     res = {"mpps": (tx1 - tx0) / (t1 - t0) / 1e6, "rx": rx1 - rx0, "tx": tx1 - tx0,
            "seconds": t1 - t0, "rx_nombuf": nombuf}
-    return natgw_check(dp, case, res)
+    return natgw_check(rep, case, res)
 
 
 def natgw_once(args, case, eal):
@@ -311,8 +323,8 @@ def natgw_once(args, case, eal):
     try:
         samples = sample_to_end(ng.stats, case, args)
     finally:
-        dp = ng.stop()
-    return natgw_check(dp, case, once_result(samples, case))
+        rep = ng.stop()
+    return natgw_check(rep, case, once_result(samples, case))
 
 
 def eal_args(args, case, tag):
@@ -372,6 +384,10 @@ def main():
             out["natgw_mpps"] = round(best["natgw"]["mpps"], 3)
             out["ratio"] = round(best["natgw"]["mpps"] / best["testpmd"]["mpps"], 3)
             out["natgw_report"] = best["natgw"]["report"]
+        for prog, res in best.items():
+            out[prog + "_s"] = round(res["seconds"], 3)
+            if "uncertainty_s" in res:
+                out[prog + "_uncertainty_s"] = round(res["uncertainty_s"], 4)
         out["all_mpps"] = {k: [round(x["mpps"], 3) for x in v] for k, v in runs.items() if v}
         print(json.dumps(out), flush=True)
         results.append(out)

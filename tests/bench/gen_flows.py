@@ -96,7 +96,7 @@ def write(path, flows, rounds):
 
 def check(path, flows, rounds):
     """Read the capture's first SYN and first ACK back with scapy."""
-    from scapy.all import Ether, IP, TCP, PcapReader  # noqa: F401
+    from scapy.all import IP, TCP, PcapReader
 
     want = [(0, 0, SYN)]
     if rounds:
