@@ -30,9 +30,21 @@ def kill_children():
         CHILDREN.discard(p)
 
 
-def on_signal(signum, _frame):
+def remove_runtime_dirs():
+    """EAL leaves /var/run/dpdk/PREFIX behind; the prefixes are this run's."""
+    import glob
+    import shutil
+    for d in glob.glob("/var/run/dpdk/natgw-bench-%d-*" % os.getpid()):
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def at_exit():
     kill_children()
-    sys.exit(128 + signum)
+    remove_runtime_dirs()
+
+
+def on_signal(signum, _frame):
+    sys.exit(128 + signum)   # atexit ends the programs
 
 
 def progress(msg):
@@ -352,7 +364,7 @@ def main():
     ap.add_argument("--profile", default="")
     ap.add_argument("--logdir", required=True)
     args = ap.parse_args()
-    atexit.register(kill_children)
+    atexit.register(at_exit)
     for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(s, on_signal)
 
