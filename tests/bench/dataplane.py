@@ -55,8 +55,10 @@ def progress(msg):
 
 
 def spawn(cmd, limit, stdin=False, log=None):
-    """Start cmd in its own process group, bounded by timeout(1)."""
-    full = ["timeout", "--kill-after=5", str(int(limit))] + cmd
+    """Start cmd in its own process group, bounded by timeout(1). timeout
+    passes a SIGTERM on and sends SIGKILL --kill-after seconds later: natgw
+    takes seconds to stop when it holds millions of sessions."""
+    full = ["timeout", "--kill-after=60", str(int(limit))] + cmd
     p = subprocess.Popen(full, stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                          start_new_session=True)
@@ -292,7 +294,7 @@ class Natgw:
             pass
         while read_more(self.p, time.monotonic() + 1):
             pass
-        reap(self.p, 60)
+        reap(self.p, 90)
         if self.p.returncode != 0:
             raise RuntimeError("natgw exited %d:\n%s" % (
                 self.p.returncode, self.p.buf[-3000:].decode(errors="replace")))
