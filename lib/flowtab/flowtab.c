@@ -117,17 +117,20 @@ ft_probe(const struct natgw_flow_key *k, uint8_t code)
 		(int)ft_word(code, 0), 3);
 }
 
-/* Bit j set where entry j of @p b holds the key of probe @p q. */
+/* Whether entry @p j of @p b holds the key of probe @p q (the value's bits
+ * left out of the comparison). */
+#define FT_EQ(b, j, q, m) ((unsigned int)_mm_testz_si128(_mm_xor_si128( \
+	_mm_load_si128((const __m128i *)(const void *)&(b)->e[j]), (q)), (m)))
+
+/* Bit j set where entry j of @p b holds the key of probe @p q. Unrolled by
+ * hand: -O2 leaves a loop here, with a variable shift, at twice the cost. */
 static inline unsigned int
 ft_match(const struct ft_bucket *b, __m128i q)
 {
 	const __m128i m = _mm_set_epi32((int)FT_CMP_MASK3, -1, -1, -1);
-	unsigned int r = 0, j;
 
-	for (j = 0; j < FT_WAYS; j++)
-		r |= (unsigned int)_mm_testz_si128(_mm_xor_si128(
-			_mm_load_si128((const __m128i *)(const void *)&b->e[j]), q), m) << j;
-	return r;
+	return FT_EQ(b, 0, q, m) | FT_EQ(b, 1, q, m) << 1 |
+		FT_EQ(b, 2, q, m) << 2 | FT_EQ(b, 3, q, m) << 3;
 }
 #else
 struct ft_probe_s {
@@ -371,17 +374,22 @@ natgw_flowtab_lookup_bulk(const struct natgw_flowtab *t,
 		rte_prefetch0(p1[i]);
 		rte_prefetch0(p2[i]);
 	}
+	/* The first bucket, then the second only for a key not in the first:
+	 * inserts fill a key's first bucket first, so most keys are there. */
 	for (i = 0; i < n; i++) {
 		uint8_t code = ft_code_of[keys[i]->proto];
-		unsigned int m = ft_match(p1[i], ft_probe(keys[i], code)) |
-			ft_match(p2[i], ft_probe(keys[i], code)) << FT_WAYS;
-		const struct ft_entry *e;
+		const struct ft_bucket *b = p1[i];
+		unsigned int m = ft_match(b, ft_probe(keys[i], code));
 
-		if (unlikely(m == 0 || code == 0))
+		if (unlikely(m == 0)) {
+			b = p2[i];
+			m = ft_match(b, ft_probe(keys[i], code));
+			if (m == 0)
+				continue;
+		}
+		if (unlikely(code == 0)) /* matched a free entry */
 			continue;
-		m = (unsigned int)__builtin_ctz(m);
-		e = m < FT_WAYS ? &p1[i]->e[m] : &p2[i]->e[m - FT_WAYS];
-		vals[i] = e->word & FT_VAL_MASK;
+		vals[i] = b->e[__builtin_ctz(m)].word & FT_VAL_MASK;
 		hits |= 1ull << i;
 	}
 	return hits;
