@@ -238,8 +238,8 @@ natgw_nat_create(const char *name, const struct natgw_nat_conf *conf, char *err,
 	nat->conf = *conf;
 	nat->ops = conf->profile == NATGW_PROFILE_RFC ? &nat_rfc_ops : &nat_aws_ops;
 	n = conf->max_sessions;
-	nat->tbl[NATGW_SIDE_INSIDE] = make_table(name, "in", n, conf->socket_id);
-	nat->tbl[NATGW_SIDE_OUTSIDE] = make_table(name, "out", n, conf->socket_id);
+	nat->tbl[NATGW_SIDE_INSIDE] = natgw_flowtab_create("natgw_in2out", n, conf->socket_id);
+	nat->tbl[NATGW_SIDE_OUTSIDE] = natgw_flowtab_create("natgw_out2in", n, conf->socket_id);
 	nat->frags = make_table(name, "frag", RTE_MAX(n / 16, 1024u), conf->socket_id);
 	if (!nat->tbl[0] || !nat->tbl[1] || !nat->frags)
 		goto nomem;
@@ -292,8 +292,8 @@ natgw_nat_free(struct natgw_nat *nat)
 {
 	if (nat == NULL)
 		return;
-	rte_hash_free(nat->tbl[0]);
-	rte_hash_free(nat->tbl[1]);
+	natgw_flowtab_free(nat->tbl[0]);
+	natgw_flowtab_free(nat->tbl[1]);
 	rte_hash_free(nat->frags);
 	rte_free(nat->fragv);
 	rte_hash_free(nat->dest);
@@ -334,10 +334,10 @@ natgw_nat_public_endpoint(const struct natgw_nat *nat, uint8_t proto, uint32_t i
 		.src_ip = in_ip, .dst_ip = rem_ip,
 		.src_port = in_port, .dst_port = rem_port, .proto = proto,
 	};
-	void *data;
+	uint32_t sid;
 
-	if (rte_hash_lookup_data(nat->tbl[NATGW_SIDE_INSIDE], &k, &data) >= 0) {
-		const struct nat_session *s = &nat->sess[(uintptr_t)data];
+	if (natgw_flowtab_lookup(nat->tbl[NATGW_SIDE_INSIDE], &k, &sid) == 0) {
+		const struct nat_session *s = &nat->sess[sid];
 
 		*pub_ip = s->pub_ip;
 		*pub_port = s->pub_port;
@@ -668,10 +668,8 @@ one_packet(struct natgw_nat *nat, enum natgw_side side, struct rte_mbuf *m,
 			return;
 		}
 	} else if (*changed) {
-		void *d;
-
-		sid = rte_hash_lookup_data(nat->tbl[side], &pi->key, &d) >= 0 ?
-			(uint32_t)(uintptr_t)d : NAT_NONE;
+		if (natgw_flowtab_lookup(nat->tbl[side], &pi->key, &sid) < 0)
+			sid = NAT_NONE;
 	}
 	if (sid != NAT_NONE) {
 		s = &nat->sess[sid];
@@ -789,8 +787,8 @@ natgw_nat_burst(struct natgw_nat *nat, enum natgw_side side, struct rte_mbuf **p
 {
 	struct natgw_pkt_info pi[NATGW_BURST_MAX];
 	enum natgw_drop why[NATGW_BURST_MAX];
-	const void *keys[NATGW_BURST_MAX];
-	void *data[NATGW_BURST_MAX];
+	const struct natgw_flow_key *keys[NATGW_BURST_MAX];
+	uint32_t found[NATGW_BURST_MAX];
 	uint16_t kidx[NATGW_BURST_MAX];
 	uint32_t sid[NATGW_BURST_MAX];
 	enum natgw_side other = side ^ 1;
@@ -850,12 +848,12 @@ natgw_nat_burst(struct natgw_nat *nat, enum natgw_side side, struct rte_mbuf **p
 	nat->st.metric[side == NATGW_SIDE_INSIDE ? NATGW_M_BytesInFromSource :
 		NATGW_M_BytesInFromDestination] += bytes_in;
 	if (nk)
-		rte_hash_lookup_bulk_data(nat->tbl[side], keys, nk, &hits, data);
+		hits = natgw_flowtab_lookup_bulk(nat->tbl[side], keys, nk, found);
 	/* Prefetch every session found before touching any. */
 	for (i = 0; i < nk; i++)
 		if (hits & (1ull << i)) {
-			sid[kidx[i]] = (uint32_t)(uintptr_t)data[i];
-			rte_prefetch0(&nat->sess[sid[kidx[i]]]);
+			sid[kidx[i]] = found[i];
+			rte_prefetch0(&nat->sess[found[i]]);
 		}
 
 	nout = 0;

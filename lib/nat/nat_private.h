@@ -6,6 +6,7 @@
 #include <rte_common.h>
 #include <rte_log.h>
 
+#include "natgw_flowtab.h"
 #include "natgw_nat.h"
 
 extern int natgw_nat_logtype;
@@ -133,7 +134,7 @@ struct nat_profile_ops {
 struct natgw_nat {
 	struct natgw_nat_conf conf;
 	const struct nat_profile_ops *ops;
-	struct rte_hash *tbl[NATGW_SIDES]; /* in2out by inside key, out2in by outside key */
+	struct natgw_flowtab *tbl[NATGW_SIDES]; /* in2out by inside key, out2in by outside key */
 	struct rte_hash *dest;             /* `aws`: connections per (pub ip, destination) */
 	struct rte_hash *maps;             /* `rfc`: mappings, both directions */
 	struct rte_hash *frags;            /* first fragments: (src,dst,id,proto,side) */

@@ -161,10 +161,10 @@ nat_session_insert(struct natgw_nat *nat, uint32_t sid, const struct natgw_flow_
 		nat->rfc_link[sid] = (struct nat_rfc_link){NAT_NONE, NAT_NONE};
 	nat_in_key(s, &ik);
 	nat_outside_key(s, &ok);
-	if (rte_hash_add_key_data(nat->tbl[NATGW_SIDE_INSIDE], &ik, (void *)(uintptr_t)sid) < 0)
+	if (natgw_flowtab_add(nat->tbl[NATGW_SIDE_INSIDE], &ik, sid) < 0)
 		goto fail;
-	if (rte_hash_add_key_data(nat->tbl[NATGW_SIDE_OUTSIDE], &ok, (void *)(uintptr_t)sid) < 0) {
-		rte_hash_del_key(nat->tbl[NATGW_SIDE_INSIDE], &ik);
+	if (natgw_flowtab_add(nat->tbl[NATGW_SIDE_OUTSIDE], &ok, sid) < 0) {
+		natgw_flowtab_del(nat->tbl[NATGW_SIDE_INSIDE], &ik);
 		goto fail;
 	}
 	nat_tw_insert(nat, sid, nat_session_deadline(nat, s));
@@ -275,8 +275,8 @@ nat_session_end(struct natgw_nat *nat, uint32_t sid, enum natgw_end why, uint64_
 	nat_tw_remove(nat, sid);
 	nat_in_key(s, &ik);
 	nat_outside_key(s, &ok);
-	rte_hash_del_key(nat->tbl[NATGW_SIDE_INSIDE], &ik);
-	rte_hash_del_key(nat->tbl[NATGW_SIDE_OUTSIDE], &ok);
+	natgw_flowtab_del(nat->tbl[NATGW_SIDE_INSIDE], &ik);
+	natgw_flowtab_del(nat->tbl[NATGW_SIDE_OUTSIDE], &ok);
 	nat->ops->release(nat, s);
 	if (s->proto == IPPROTO_TCP && s->tcp_state != NAT_TCP_CLOSED &&
 			s->tcp_state != NAT_TCP_RESET) {
@@ -399,9 +399,10 @@ static bool
 aws_port_free(const struct natgw_nat *nat, const void *arg, uint16_t port)
 {
 	struct natgw_flow_key ok = *(const struct natgw_flow_key *)arg;
+	uint32_t sid;
 
 	ok.dst_port = port;
-	return rte_hash_lookup(nat->tbl[NATGW_SIDE_OUTSIDE], &ok) < 0;
+	return natgw_flowtab_lookup(nat->tbl[NATGW_SIDE_OUTSIDE], &ok, &sid) < 0;
 }
 
 static enum natgw_drop

@@ -7,8 +7,9 @@
  *             established sessions (bulk lookup + rewrite);
  *   engine  - the part of `fast` spent inside natgw_nat_burst alone (the copy
  *             left out: a dataplane's frames arrive in their buffers);
- *   lookup1 - the same sessions looked up one key at a time with rte_hash_lookup,
- *             to show what the bulk lookup buys;
+ *   lookup1 - the same sessions looked up one key at a time in a flow table
+ *             like the engine's (natgw_flowtab_lookup), to show what the bulk
+ *             lookup buys;
  *   slow    - new sessions: port allocation and two table inserts each;
  * plus the memory per session (see mem_per_session below). Cycles come from the TSC.
  *
@@ -21,11 +22,10 @@
 #include <arpa/inet.h>
 
 #include <rte_cycles.h>
-#include <rte_hash.h>
-#include <rte_hash_crc.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
+#include "natgw_flowtab.h"
 #include "natgw_nat.h"
 #include "natgw_test.h"
 #include "nat_private.h" /* sizeof(struct nat_session) */
@@ -72,41 +72,15 @@ load(struct rte_mbuf *m, const struct frames *f, uint32_t i)
 	memcpy(rte_pktmbuf_append(m, f->len[i]), f->buf[i], f->len[i]);
 }
 
-static size_t
-heap_used(void)
-{
-	struct rte_malloc_socket_stats s;
-
-	rte_malloc_get_socket_stats(0, &s);
-	return s.heap_allocsz_bytes;
-}
-
 /*
- * What one session slot of the session table costs: the record itself, and the
- * entry it takes in each of the two rte_hash tables (inside and outside keys).
- * A table's cost is measured, not computed: DPDK's heap in use after creating a
- * table like the engine's (16-byte keys, extendable buckets, @p slots entries)
- * minus before, divided by @p slots; it includes the key store (key and data
- * pointer), the buckets, the extension buckets and the free-slot rings. Tables
- * are sized for capacity, so this is per slot of max_sessions.
+ * What one session slot costs in each of the engine's two session tables
+ * (inside and outside keys): the table's buckets, which hold the keys too,
+ * divided by max_sessions (tables are sized for capacity, so this is per slot).
  */
 static double
-table_bytes_per_entry(uint32_t slots)
+table_bytes_per_entry(const struct natgw_nat *nat, enum natgw_side side)
 {
-	struct rte_hash_parameters hp = {
-		.name = "bench_mem", .entries = slots,
-		.key_len = sizeof(struct natgw_flow_key), .hash_func = rte_hash_crc,
-		.socket_id = SOCKET_ID_ANY, .extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
-	};
-	size_t h0 = heap_used();
-	struct rte_hash *h = rte_hash_create(&hp);
-	double per;
-
-	if (h == NULL)
-		return -1;
-	per = (double)(heap_used() - h0) / slots;
-	rte_hash_free(h);
-	return per;
+	return (double)natgw_flowtab_bytes(nat->tbl[side]) / nat->conf.max_sessions;
 }
 
 int
@@ -124,7 +98,7 @@ main(int argc, char **argv)
 	uint64_t now = 1000000000ull, x = 0;
 	uint32_t i, j, p, made;
 	size_t heap0, heap_nat;
-	double hz, tbl_entry;
+	double hz, tbl_in, tbl_out;
 	char err[256];
 
 	natgw_test_eal();
@@ -138,13 +112,13 @@ main(int argc, char **argv)
 	c.n_inside = 1;
 	c.keep_flow_log = false;
 	c.max_sessions = (uint32_t)rte_align32pow2(sessions * 2);
-	heap0 = heap_used();
+	heap0 = natgw_test_heap_used();
 	nat = natgw_nat_create("bench", &c, err, sizeof(err));
 	if (nat == NULL) {
 		fprintf(stderr, "bench_nat: %s\n", err);
 		return 1;
 	}
-	heap_nat = heap_used() - heap0;
+	heap_nat = natgw_test_heap_used() - heap0;
 	for (i = 0; i < BURST; i++)
 		m[i] = rte_pktmbuf_alloc(natgw_test_pool());
 	make_frames(&est, sessions);
@@ -199,28 +173,24 @@ main(int argc, char **argv)
 	/* One-at-a-time lookups of the same keys, without rewriting: what the
 	 * bulk lookup saves. */
 	{
-		struct rte_hash_parameters hp = {
-			.name = "bench_one", .entries = c.max_sessions,
-			.key_len = sizeof(struct natgw_flow_key), .hash_func = rte_hash_crc,
-			.socket_id = SOCKET_ID_ANY, .extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
-		};
-		struct rte_hash *h = rte_hash_create(&hp);
+		struct natgw_flowtab *h = natgw_flowtab_create("bench_one", c.max_sessions,
+				SOCKET_ID_ANY);
 		struct natgw_pkt_info pis[BURST];
-		const void *keys[BURST];
-		void *data[BURST];
+		const struct natgw_flow_key *keys[BURST];
+		uint32_t data[BURST], v;
 		uint64_t hits;
 		uint64_t cyc_bulk;
 
 		for (i = 0; i < sessions; i++) {
 			natgw_pkt_parse(est.buf[i], est.len[i], &pi);
-			rte_hash_add_key_data(h, &pi.key, (void *)(uintptr_t)i);
+			natgw_flowtab_add(h, &pi.key, i);
 		}
 		t0 = rte_rdtsc();
 		for (p = 0, i = 0; p < packets; p += BURST)
 			for (j = 0; j < BURST; j++, i = i + 7919 < sessions ? i + 7919 :
 					(i + 7919) % sessions) {
 				natgw_pkt_parse(est.buf[i], est.len[i], &pi);
-				x += (uint64_t)rte_hash_lookup(h, &pi.key);
+				x += (uint64_t)natgw_flowtab_lookup(h, &pi.key, &v);
 			}
 		cyc_one = rte_rdtsc() - t0;
 		t0 = rte_rdtsc();
@@ -230,12 +200,13 @@ main(int argc, char **argv)
 				natgw_pkt_parse(est.buf[i], est.len[i], &pis[j]);
 				keys[j] = &pis[j].key;
 			}
-			rte_hash_lookup_bulk_data(h, keys, BURST, &hits, data);
+			hits = natgw_flowtab_lookup_bulk(h, keys, BURST, data);
 			x += hits;
 		}
 		cyc_bulk = rte_rdtsc() - t0;
-		rte_hash_free(h);
-		tbl_entry = table_bytes_per_entry(c.max_sessions);
+		natgw_flowtab_free(h);
+		tbl_in = table_bytes_per_entry(nat, NATGW_SIDE_INSIDE);
+		tbl_out = table_bytes_per_entry(nat, NATGW_SIDE_OUTSIDE);
 		printf("{\"bench\":\"nat\",\"sessions\":%u,\"packets\":%" PRIu64
 			",\"tsc_hz\":%.0f,\"heap_bytes_per_session\":%.0f,"
 			"\"mem_per_session\":{\"record\":%zu,\"in_table_entry\":%.1f,"
@@ -246,8 +217,8 @@ main(int argc, char **argv)
 			"\"mpps\":{\"parse\":%.2f,\"fast\":%.2f,\"engine\":%.2f},\"sessions_per_s\":%.0f,"
 			"\"ratio_fast_over_parse\":%.2f,\"ratio_one_over_bulk\":%.2f,\"x\":%" PRIu64 "}\n",
 			made, packets, hz, (double)heap_nat / c.max_sessions,
-			sizeof(struct nat_session), tbl_entry, tbl_entry,
-			sizeof(struct nat_session) + 2 * tbl_entry,
+			sizeof(struct nat_session), tbl_in, tbl_out,
+			sizeof(struct nat_session) + tbl_in + tbl_out,
 			(double)cyc_parse / packets, (double)cyc_fast / packets,
 			(double)cyc_engine / packets,
 			(double)cyc_slow / sessions,

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <rte_eal.h>
+#include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
@@ -282,6 +283,15 @@ natgw_test_eal(void)
 	snprintf(runtime_dir, sizeof(runtime_dir), "%s", rte_eal_get_runtime_dir());
 	atexit(remove_runtime_dir);
 	up = true;
+}
+
+size_t
+natgw_test_heap_used(void)
+{
+	struct rte_malloc_socket_stats s;
+
+	rte_malloc_get_socket_stats(0, &s);
+	return s.heap_allocsz_bytes;
 }
 
 struct rte_mempool *

@@ -71,6 +71,9 @@ int tp_verify(const uint8_t *frame, uint16_t len, char *why, size_t n);
 
 /* Bring up the EAL once: no hugepages, no PCI, a private file prefix. */
 void natgw_test_eal(void);
+/* Bytes of DPDK's heap in use on socket 0 (what a structure took: after minus
+ * before). */
+size_t natgw_test_heap_used(void);
 /* A pool of buffers big enough for any frame the tests build. */
 struct rte_mempool *natgw_test_pool(void);
 /* A buffer holding a copy of @p frame. */
