@@ -537,11 +537,16 @@ static inline void
 xlate_ip(uint8_t *ip, enum natgw_side side, const struct nat_session *s)
 {
 	uint16_t ttlw = rd16(ip + 8);
+	/* TTL and protocol as one word, the TTL (above 1 here) decremented in a
+	 * register: a byte store followed by a word load of the same bytes
+	 * would stall on store forwarding (measured: a third of this
+	 * function's time). */
+	uint16_t nttlw = rte_cpu_to_be_16((uint16_t)(rte_be_to_cpu_16(ttlw) - 0x100));
 	uint32_t a = side == NATGW_SIDE_INSIDE ? s->pub_ip : s->in_ip;
 	uint32_t d = side == NATGW_SIDE_INSIDE ? s->d_ip : natgw_csum_negate(s->d_ip);
 
-	ip[8]--;
-	d += (uint16_t)~ttlw + (uint32_t)rd16(ip + 8);
+	wr16(ip + 8, nttlw);
+	d += (uint16_t)~ttlw + (uint32_t)nttlw;
 	memcpy(ip + (side == NATGW_SIDE_INSIDE ? 12 : 16), &a, 4);
 	wr16(ip + 10, csum_apply_sum(rd16(ip + 10), d));
 }
