@@ -68,7 +68,8 @@ usage(FILE *f)
 		"                                (default 262144 per worker)\n"
 		"  --mtu BYTES                   largest IP packet forwarded (aws: 8500)\n"
 		"  --mbufs N                     packet buffers (default: enough for the queues)\n"
-		"  --mbuf-size BYTES             data room of a buffer (default %u)\n"
+		"  --mbuf-size BYTES             a buffer's data room, headroom included, as\n"
+		"                                testpmd's --mbuf-size (default %u)\n"
 		"  --desc N                      descriptors per queue (default 1024)\n"
 		"  --burst N                     packets per rx burst, up to %d (default 32)\n"
 		"  --flow-log                    keep every flow for the report (memory grows\n"
@@ -87,7 +88,7 @@ usage(FILE *f)
 		"example, no NIC needed:\n"
 		"  natgw -l 0,1 --no-huge -m 1024 --no-pci --vdev net_ring0 --vdev net_ring1 -- \\\n"
 		"      --inside 0 --outside 1 --inside-net 10.0.0.0/16 --public-ip 203.0.113.10\n",
-		NATGW_MAX_INSIDE, NATGW_MAX_PUBLIC, RTE_MBUF_DEFAULT_DATAROOM, NATGW_BURST_MAX);
+		NATGW_MAX_INSIDE, NATGW_MAX_PUBLIC, RTE_MBUF_DEFAULT_BUF_SIZE, NATGW_BURST_MAX);
 }
 
 static struct dp *the_dp; /* for the signal handler */
@@ -358,8 +359,8 @@ parse_opts(int argc, char **argv, struct dp_opts *o, char *err, size_t errlen)
 				return -1;
 			break;
 		case O_MBUFSZ:
-			if (opt_uint(&o->mbuf_size, "--mbuf-size", optarg, 64, 65535 -
-					RTE_PKTMBUF_HEADROOM, err, errlen) < 0)
+			if (opt_uint(&o->mbuf_size, "--mbuf-size", optarg,
+					RTE_PKTMBUF_HEADROOM + 64, 65535, err, errlen) < 0)
 				return -1;
 			break;
 		case O_DESC:
@@ -686,8 +687,8 @@ setup(struct dp *dp, const struct dp_opts *o, struct rte_mempool **mpp, char *er
 		(uint64_t)dp->n_workers * (4 * NATGW_BURST_MAX +
 			(dp->n_workers > 1 ? 2ull * (dp->n_workers - 1) * HANDOFF_RING : 0)) + 4096;
 	mp = rte_pktmbuf_pool_create("natgw_mbufs", (unsigned int)nb_mbufs, 256, 0,
-		(uint16_t)((o->mbuf_size ? o->mbuf_size : RTE_MBUF_DEFAULT_DATAROOM) +
-			RTE_PKTMBUF_HEADROOM), (int)rte_socket_id());
+		(uint16_t)(o->mbuf_size ? o->mbuf_size : RTE_MBUF_DEFAULT_BUF_SIZE),
+		(int)rte_socket_id());
 	if (mp == NULL) {
 		snprintf(err, errlen, "cannot allocate %" PRIu64 " packet buffers: %s (raise -m "
 			"or lower --mbufs)", nb_mbufs, rte_strerror(rte_errno));
