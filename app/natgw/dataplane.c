@@ -1071,6 +1071,7 @@ natgw_cmd_dataplane(int argc, char **argv)
 		}
 	}
 stop:
+	dp_telemetry_unregister();
 	for (i = 0; i < NATGW_SIDES; i++)
 		if (dp.port[i].nb_rxq)
 			natgw_port_stop(&dp.port[i]);

@@ -70,5 +70,7 @@ json_t *dp_port_json(const struct natgw_port *p);
 
 /* Register /natgw/... telemetry commands. */
 void dp_telemetry_register(struct dp *dp);
+/* Make them answer nothing (before the workers and engines are freed). */
+void dp_telemetry_unregister(void);
 
 #endif

@@ -5,6 +5,7 @@
  * session listings are asked of the workers, which own their tables.
  */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +20,11 @@
 /* A reply is at most 16 kB of JSON: about this many flows fit. */
 #define FLOWS_MAX 40
 
+/* The dataplane, while its workers and engines exist. Commands run on the
+ * telemetry thread: the lock keeps the teardown from freeing what a command
+ * is reading. */
 static struct dp *tdp;
+static pthread_mutex_t tel_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* A jansson value into a telemetry dict member. Telemetry nests one level
  * (a dict of containers); anything deeper goes as its JSON text. */
@@ -95,12 +100,11 @@ dict_from_json(struct rte_tel_data *d, json_t *o)
 }
 
 static int
-tel_config(const char *cmd, const char *params, struct rte_tel_data *d)
+tel_config(const char *params, struct rte_tel_data *d)
 {
 	json_t *o = natgw_report_config_json(&tdp->nat);
 	unsigned int i;
 
-	(void)cmd;
 	(void)params;
 	json_object_set_new(o, "workers", json_integer(tdp->n_workers));
 	json_object_set_new(o, "inside_port", json_string(tdp->port[NATGW_SIDE_INSIDE].name));
@@ -116,12 +120,11 @@ tel_config(const char *cmd, const char *params, struct rte_tel_data *d)
 }
 
 static int
-tel_metrics(const char *cmd, const char *params, struct rte_tel_data *d)
+tel_metrics(const char *params, struct rte_tel_data *d)
 {
 	struct natgw_nat_stats st;
 	json_t *o;
 
-	(void)cmd;
 	(void)params;
 	natgw_report_totals(tdp->engines, tdp->n_workers, &st);
 	o = natgw_report_metrics_json(&st);
@@ -131,12 +134,11 @@ tel_metrics(const char *cmd, const char *params, struct rte_tel_data *d)
 }
 
 static int
-tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
+tel_stats(const char *params, struct rte_tel_data *d)
 {
 	json_t *o = json_object();
 	unsigned int i;
 
-	(void)cmd;
 	(void)params;
 	/* telemetry has no floating point: milliseconds */
 	json_object_set_new(o, "elapsed_ms",
@@ -168,14 +170,13 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 }
 
 static int
-tel_flows(const char *cmd, const char *params, struct rte_tel_data *d)
+tel_flows(const char *params, struct rte_tel_data *d)
 {
 	struct natgw_flow_record rec[FLOWS_MAX];
 	unsigned long want = FLOWS_DEFAULT;
 	long n, i;
 	json_t *o;
 
-	(void)cmd;
 	if (params && *params) {
 		char *end;
 
@@ -201,16 +202,52 @@ tel_flows(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+static int
+guarded(int (*fn)(const char *, struct rte_tel_data *), const char *params,
+		struct rte_tel_data *d)
+{
+	int rc = -1;
+
+	pthread_mutex_lock(&tel_lock);
+	if (tdp)
+		rc = fn(params, d);
+	pthread_mutex_unlock(&tel_lock);
+	return rc;
+}
+
+#define TEL_CMD(name) \
+	static int \
+	cmd_##name(const char *cmd, const char *params, struct rte_tel_data *d) \
+	{ \
+		(void)cmd; \
+		return guarded(tel_##name, params, d); \
+	}
+TEL_CMD(stats)
+TEL_CMD(metrics)
+TEL_CMD(flows)
+TEL_CMD(config)
+
 void
 dp_telemetry_register(struct dp *dp)
 {
+	pthread_mutex_lock(&tel_lock);
 	tdp = dp;
-	rte_telemetry_register_cmd("/natgw/stats", tel_stats,
-		"natgw per-worker counters. No parameters");
-	rte_telemetry_register_cmd("/natgw/metrics", tel_metrics,
+	pthread_mutex_unlock(&tel_lock);
+	rte_telemetry_register_cmd("/natgw/stats", cmd_stats,
+		"natgw per-port and per-worker counters. No parameters");
+	rte_telemetry_register_cmd("/natgw/metrics", cmd_metrics,
 		"natgw CloudWatch metrics (AWS names) and drops by reason. No parameters");
-	rte_telemetry_register_cmd("/natgw/flows", tel_flows,
+	rte_telemetry_register_cmd("/natgw/flows", cmd_flows,
 		"natgw sessions held now. Parameter: how many (default 10, at most 40)");
-	rte_telemetry_register_cmd("/natgw/config", tel_config,
+	rte_telemetry_register_cmd("/natgw/config", cmd_config,
 		"natgw configuration. No parameters");
+}
+
+void
+dp_telemetry_unregister(void)
+{
+	/* DPDK 22.11 cannot unregister a command: they answer -1 from now on. */
+	pthread_mutex_lock(&tel_lock);
+	tdp = NULL;
+	pthread_mutex_unlock(&tel_lock);
 }

@@ -46,7 +46,6 @@ typedef uint16_t (*natgw_tx_fn)(void *arg, enum natgw_side side, struct rte_mbuf
 /** Counters of one worker, written only by it (read by others: word-sized). */
 struct natgw_worker_stats {
 	uint64_t rx[NATGW_SIDES];        /**< packets received, by arrival side */
-	uint64_t rx_bytes[NATGW_SIDES];  /**< their frame bytes */
 	uint64_t tx[NATGW_SIDES];        /**< packets sent, by side sent out of */
 	uint64_t tx_bytes[NATGW_SIDES];  /**< their frame bytes */
 	uint64_t tx_drop[NATGW_SIDES];   /**< packets the port would not take */

@@ -220,9 +220,9 @@ natgw_worker_rx(struct natgw_worker *w, enum natgw_side side, struct rte_mbuf **
 	uint16_t i, nm = 0;
 	unsigned int o, k;
 
+	/* Received bytes are the ports' counters (rte_eth_stats); a worker
+	 * counts the bytes it sends, which no port can split by worker. */
 	w->st.rx[side] += n;
-	for (i = 0; i < n; i++)
-		w->st.rx_bytes[side] += rte_pktmbuf_pkt_len(pkts[i]);
 	if (w->n == 1) {
 		translate(w, side, pkts, n, now, tx, tx_arg);
 		return;
