@@ -954,6 +954,28 @@ remove_runtime_dir(const char *dir)
 	rmdir(dir);
 }
 
+/* Whether the report can be written where asked: its .part file is made and
+ * removed again. */
+static bool
+report_writable(const char *path, char *err, size_t errlen)
+{
+	char part[PATH_MAX];
+	FILE *f;
+
+	if ((size_t)snprintf(part, sizeof(part), "%s.part", path) >= sizeof(part)) {
+		snprintf(err, errlen, "--report %s: path too long", path);
+		return false;
+	}
+	f = fopen(part, "w");
+	if (f == NULL) {
+		snprintf(err, errlen, "--report %s: %s", path, strerror(errno));
+		return false;
+	}
+	fclose(f);
+	unlink(part);
+	return true;
+}
+
 /* ------------------------------------------------------------------ run */
 
 int
@@ -991,6 +1013,12 @@ natgw_cmd_dataplane(int argc, char **argv)
 	}
 	memset(&o, 0, sizeof(o));
 	if (parse_opts(eargc - n, eargv + n, &o, err, sizeof(err)) < 0) {
+		fprintf(stderr, "natgw: %s\n", err);
+		status = 2;
+		goto out;
+	}
+	if (o.report && !report_writable(o.report, err, sizeof(err))) {
+		/* Found now, not after an hour's run. */
 		fprintf(stderr, "natgw: %s\n", err);
 		status = 2;
 		goto out;
@@ -1065,8 +1093,21 @@ natgw_cmd_dataplane(int argc, char **argv)
 		json_object_set_new(rep.sections, "dataplane", dataplane_json(&dp, seconds));
 		for (i = 0; i < dp.n_workers; i++)
 			natgw_nat_finish(dp.engines[i], end);
-		if (natgw_report_write_engines(o.report, &rep, err, sizeof(err)) < 0) {
+		char part[PATH_MAX];
+
+		/* Written under a .part name and renamed once whole, as the
+		 * replay's outputs: a report that is there is complete. */
+		if ((size_t)snprintf(part, sizeof(part), "%s.part", o.report) >= sizeof(part)) {
+			fprintf(stderr, "natgw: --report %s: path too long\n", o.report);
+			json_decref(rep.sections);
+			status = 1;
+		} else if (natgw_report_write_engines(part, &rep, err, sizeof(err)) < 0) {
 			fprintf(stderr, "natgw: %s\n", err);
+			unlink(part);
+			status = 1;
+		} else if (rename(part, o.report) < 0) {
+			fprintf(stderr, "natgw: --report %s: %s\n", o.report, strerror(errno));
+			unlink(part);
 			status = 1;
 		}
 	}

@@ -43,6 +43,8 @@ CASES = [
     ("bad public IP", GOOD + ["--public-ip", "10.0.0.5"], 2, ["--public-ip", "10.0.0.5"]),
     ("burst too big", GOOD + ["--burst", "65"], 2, ["--burst", "65"]),
     ("filtering under aws", GOOD + ["--filtering", "eif"], 2, ["--filtering"]),
+    ("report where it cannot be written", GOOD + ["--report", "/nonexistent/dir/r.json"], 2,
+     ["--report", "/nonexistent/dir/r.json", "No such file"]),
     ("more buffers than memory", GOOD + ["--mbufs", "60000000"], 1, ["packet buffers"]),
 ]
 
