@@ -76,8 +76,8 @@ natgw_report_config_json(const struct natgw_nat_conf *n)
 	return o;
 }
 
-static json_t *
-flow_json(const struct natgw_flow_record *f)
+json_t *
+natgw_report_flow_json(const struct natgw_flow_record *f)
 {
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN], c[INET_ADDRSTRLEN];
 	json_t *o = json_pack("{sssssisssisssisIsIsIsIsIsIss}",
@@ -165,12 +165,6 @@ natgw_report_drops_json(const struct natgw_nat_stats *st)
 	return o;
 }
 
-json_t *
-natgw_report_flow_json(const struct natgw_flow_record *f)
-{
-	return flow_json(f);
-}
-
 int
 natgw_report_write_engines(const char *path, const struct natgw_report *rep, char *err,
 		size_t errlen)
@@ -214,7 +208,7 @@ natgw_report_write_engines(const char *path, const struct natgw_report *rep, cha
 		size_t j;
 
 		for (j = 0; j < n; j++, i++) {
-			json_t *fo = flow_json(&flows[j]);
+			json_t *fo = natgw_report_flow_json(&flows[j]);
 
 			fputs(i ? ",\n    " : "\n    ", f);
 			rc |= json_dumpf(fo, f, JFLAGS);
