@@ -797,6 +797,24 @@ totals(const struct dp *dp, struct totals *t)
 	}
 }
 
+/* What left the gateway in @p seconds: packets, bytes and their rates. L2 is
+ * frame bytes without FCS; L1 adds the FCS, preamble and inter-frame gap, 24
+ * bytes a frame. */
+struct rates {
+	uint64_t pkts, bytes;
+	double mpps, gbps_l2, gbps_l1;
+};
+
+static void
+rates(const struct totals *t, double seconds, struct rates *r)
+{
+	r->pkts = t->tx[0] + t->tx[1];
+	r->bytes = t->tx_bytes[0] + t->tx_bytes[1];
+	r->mpps = seconds > 0 ? (double)r->pkts / seconds / 1e6 : 0;
+	r->gbps_l2 = seconds > 0 ? (double)r->bytes * 8 / seconds / 1e9 : 0;
+	r->gbps_l1 = seconds > 0 ? (double)(r->bytes + 24 * r->pkts) * 8 / seconds / 1e9 : 0;
+}
+
 static void
 stats_line(const struct dp *dp, struct totals *prev, double dt, double elapsed)
 {
@@ -845,7 +863,8 @@ static json_t *
 dataplane_json(const struct dp *dp, double seconds)
 {
 	json_t *o = json_object(), *ports = json_array(), *workers = json_array(), *a;
-	uint64_t pk = 0, by = 0;
+	struct totals t;
+	struct rates r;
 	unsigned int i, s;
 	char mac[RTE_ETHER_ADDR_FMT_SIZE];
 
@@ -874,10 +893,6 @@ dataplane_json(const struct dp *dp, double seconds)
 		const struct natgw_worker_stats *ws = natgw_worker_stats(dp->wk[i].w);
 		const struct natgw_nat_stats *ns = natgw_nat_stats(dp->engines[i]);
 
-		for (s = 0; s < NATGW_SIDES; s++) {
-			pk += ws->tx[s];
-			by += ws->tx_bytes[s];
-		}
 		json_array_append_new(workers, json_pack(
 			"{sisis{sIsI}s{sIsI}s{sIsI}sIsIsIsIsfsI}",
 			"id", i, "lcore", dp->wk[i].lcore,
@@ -899,15 +914,13 @@ dataplane_json(const struct dp *dp, double seconds)
 	json_object_set_new(o, "rss_steering", json_boolean(dp->steer != NULL));
 	json_object_set_new(o, "ports", ports);
 	json_object_set_new(o, "workers", workers);
-	json_object_set_new(o, "tx_packets", json_integer((json_int_t)pk));
-	json_object_set_new(o, "tx_bytes", json_integer((json_int_t)by));
-	/* Rates of what left the gateway. L2: frame bytes without FCS; L1 adds
-	 * the FCS, preamble and inter-frame gap, 24 bytes a frame. */
-	json_object_set_new(o, "mpps", json_real(seconds > 0 ? (double)pk / seconds / 1e6 : 0));
-	json_object_set_new(o, "gbps_l2", json_real(seconds > 0 ? (double)by * 8 / seconds / 1e9 :
-		0));
-	json_object_set_new(o, "gbps_l1", json_real(seconds > 0 ?
-		(double)(by + 24 * pk) * 8 / seconds / 1e9 : 0));
+	totals(dp, &t);
+	rates(&t, seconds, &r);
+	json_object_set_new(o, "tx_packets", json_integer((json_int_t)r.pkts));
+	json_object_set_new(o, "tx_bytes", json_integer((json_int_t)r.bytes));
+	json_object_set_new(o, "mpps", json_real(r.mpps));
+	json_object_set_new(o, "gbps_l2", json_real(r.gbps_l2));
+	json_object_set_new(o, "gbps_l1", json_real(r.gbps_l1));
 	return o;
 }
 
@@ -916,17 +929,14 @@ summary(const struct dp *dp, double seconds)
 {
 	struct natgw_nat_stats st;
 	struct totals t;
-	uint64_t pk;
+	struct rates r;
 
 	totals(dp, &t);
-	pk = t.tx[0] + t.tx[1];
+	rates(&t, seconds, &r);
 	natgw_report_totals(dp->engines, dp->n_workers, &st);
 	printf("natgw: %u worker%s, %.1f s, forwarded %" PRIu64 " packets: %.3f Mpps, %.3f Gbps "
 		"(L2), %.3f Gbps (L1); profile %s\n", dp->n_workers, dp->n_workers > 1 ? "s" : "",
-		seconds, pk, seconds > 0 ? (double)pk / seconds / 1e6 : 0,
-		seconds > 0 ? (double)(t.tx_bytes[0] + t.tx_bytes[1]) * 8 / seconds / 1e9 : 0,
-		seconds > 0 ? (double)(t.tx_bytes[0] + t.tx_bytes[1] + 24 * pk) * 8 / seconds / 1e9 :
-			0, natgw_profile_name(dp->nat.profile));
+		seconds, r.pkts, r.mpps, r.gbps_l2, r.gbps_l1, natgw_profile_name(dp->nat.profile));
 	natgw_report_summary_nat(stdout, &st);
 	if (t.tx_drop || t.handoff_drop)
 		printf("  not sent: %" PRIu64 " refused by a port, %" PRIu64 " lost to a full "
