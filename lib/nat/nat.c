@@ -119,6 +119,14 @@ natgw_nat_conf_defaults(struct natgw_nat_conf *c, enum natgw_profile profile)
 	}
 }
 
+void
+natgw_nat_port_slice(const struct natgw_nat_conf *c, unsigned int worker, uint32_t *base,
+		uint32_t *span)
+{
+	*span = (uint32_t)(c->port_hi - c->port_lo + 1) / c->n_workers;
+	*base = c->port_lo + worker * *span;
+}
+
 bool
 natgw_nat_is_inside(const struct natgw_nat_conf *c, uint32_t ip)
 {
@@ -274,9 +282,7 @@ natgw_nat_create(const char *name, const struct natgw_nat_conf *conf, char *err,
 	nat->free_head = 0;
 	for (i = 0; i < NAT_TW_SLOTS; i++)
 		nat->tw_head[i] = NAT_NONE;
-	n = (uint32_t)(conf->port_hi - conf->port_lo + 1);
-	nat->port_span = n / conf->n_workers;
-	nat->port_base = conf->port_lo + conf->worker_id * nat->port_span;
+	natgw_nat_port_slice(conf, conf->worker_id, &nat->port_base, &nat->port_span);
 	/* A fixed seed: the same input must give the same ports. */
 	nat->seed = 0x6e617467u + conf->worker_id;
 	return nat;

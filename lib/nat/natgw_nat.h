@@ -274,6 +274,14 @@ bool natgw_nat_public_endpoint(const struct natgw_nat *nat, uint8_t proto,
 		uint32_t in_ip, uint16_t in_port, uint32_t rem_ip, uint16_t rem_port,
 		uint32_t *pub_ip, uint16_t *pub_port);
 
+/**
+ * The slice of the public port range that worker @p worker of c->n_workers
+ * owns: @p span ports (host order) from @p base. Equal slices from port_lo;
+ * the few ports past the last slice belong to no worker.
+ */
+void natgw_nat_port_slice(const struct natgw_nat_conf *c, unsigned int worker,
+		uint32_t *base, uint32_t *span);
+
 /** @return true if @p ip (network order) is in the inside networks. */
 bool natgw_nat_is_inside(const struct natgw_nat_conf *c, uint32_t ip);
 

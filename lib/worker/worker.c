@@ -41,7 +41,7 @@ natgw_worker_create(const struct natgw_worker_conf *c, char *err, size_t errlen)
 {
 	const struct natgw_nat_conf *nc = &c->nat;
 	struct natgw_worker *w;
-	uint32_t span, p;
+	uint32_t base, span, p, o;
 
 	if (nc->n_workers < 1 || nc->n_workers > NATGW_MAX_WORKERS) {
 		snprintf(err, errlen, "need 1 to %d workers, got %u", NATGW_MAX_WORKERS,
@@ -78,14 +78,12 @@ natgw_worker_create(const struct natgw_worker_conf *c, char *err, size_t errlen)
 			snprintf(err, errlen, "cannot allocate worker %u's tables", w->id);
 			goto fail;
 		}
-		/* The engine's split of the port range (natgw_nat_create): equal
-		 * slices from port_lo; ports past the last slice belong to no one
-		 * and are left to worker 0, whose engine drops them. */
-		span = (uint32_t)(nc->port_hi - nc->port_lo + 1) / w->n;
-		for (p = nc->port_lo; p <= nc->port_hi; p++) {
-			uint32_t o = (p - nc->port_lo) / span;
-
-			w->port_owner[p] = (uint8_t)(o < w->n ? o : 0);
+		/* The engines' slices; ports past the last slice belong to no
+		 * one and are left to worker 0 (zeroed), whose engine drops them. */
+		for (o = 0; o < w->n; o++) {
+			natgw_nat_port_slice(nc, o, &base, &span);
+			for (p = base; p < base + span; p++)
+				w->port_owner[p] = (uint8_t)o;
 		}
 	}
 	return w;
