@@ -1039,7 +1039,6 @@ natgw_cmd_dataplane(int argc, char **argv)
 		o.stats_period = 0;
 	the_dp = &dp;
 	atomic_init(&dp.quit, false);
-	dp.flow_log = o.flow_log;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	dp.tsc0 = rte_rdtsc();
 	dp.rt0_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;

@@ -52,7 +52,6 @@ struct dp {
 	double ns_per_cycle;
 	uint64_t start_ns; /* workers started */
 	_Atomic bool quit;
-	bool flow_log;
 	struct natgw_rss_steer *steer; /* predictable RSS on the outside, if any */
 	uint16_t reta[512];
 };

@@ -90,9 +90,7 @@ natgw_port_start(struct natgw_port *p, uint16_t nb_rxq, uint16_t nb_txq, uint16_
 	 * on software ports (net_tap) the check would cost a sum per packet.
 	 * Transmit offloads are enabled where present, to complete what a port
 	 * delivered undone. */
-	p->rx_offloads = 0;
 	p->tx_offloads = info.tx_offload_capa & TX_CSUM;
-	conf.rxmode.offloads = p->rx_offloads;
 	conf.txmode.offloads = p->tx_offloads;
 	rc = rte_eth_dev_configure(p->id, nb_rxq, nb_txq, &conf);
 	if (rc != 0) {

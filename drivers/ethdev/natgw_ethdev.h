@@ -36,7 +36,6 @@ struct natgw_port {
 	uint16_t nb_rxq, nb_txq;         /**< queues configured */
 	bool rss;                        /**< RSS spreads the rx queues */
 	uint64_t tx_offloads;            /**< checksum offloads enabled */
-	uint64_t rx_offloads;            /**< checksum offloads enabled */
 	uint32_t link_speed;             /**< Mb/s at start, 0 if unknown */
 	/** Set before natgw_port_start() to program RSS (predictable RSS): the
 	 * Toeplitz key (rss_key_len bytes) and the RETA (reta_size entries). */
