@@ -778,9 +778,10 @@ fast_packet(struct natgw_nat *nat, enum natgw_side side, struct rte_mbuf *m,
 	xlate_l4(frame + pi->l4_off, side, s);
 	s->last_ns = now;
 	if (s->proto == IPPROTO_TCP) {
-		/* Established and no SYN, FIN or RST: nothing for tcp_track. */
-		if (unlikely(s->tcp_state != NAT_TCP_EST || (pi->tcp_flags &
-				(RTE_TCP_SYN_FLAG | RTE_TCP_FIN_FLAG | RTE_TCP_RST_FLAG))))
+		/* Only SYN, FIN and RST move tcp_track's state, in any state: a
+		 * segment without them (most of them) has nothing to track. */
+		if (unlikely(pi->tcp_flags &
+				(RTE_TCP_SYN_FLAG | RTE_TCP_FIN_FLAG | RTE_TCP_RST_FLAG)))
 			tcp_track(nat, s, side, pi->tcp_flags);
 	} else if (unlikely(!s->est_counted)) {
 		note_answer(nat, s, side);

@@ -113,11 +113,11 @@ class Testpmd:
     """dpdk-testpmd in interactive mode, driven through its stdin."""
     PROMPT = rb"testpmd> "
 
-    def __init__(self, args, eal, infinite, mbufs, limit, log):
+    def __init__(self, args, eal, infinite, mbufs, limit, log, mode="io"):
         # Line-buffered: testpmd prints with stdio, which a pipe would hold
         # back until exit, while its prompt is written at once.
         cmd = ["stdbuf", "-oL", args.testpmd] + eal + [
-            "--", "-i", "--no-flush-rx", "--forward-mode=io", "--nb-cores=1", "--rxq=1", "--txq=1",
+            "--", "-i", "--no-flush-rx", "--forward-mode=" + mode, "--nb-cores=1", "--rxq=1", "--txq=1",
             "--burst=%d" % args.burst, "--total-num-mbufs=%d" % mbufs,
             "--mbuf-size=%d" % args.mbuf_size]
         self.p = spawn(cmd, limit, stdin=True, log=log)
@@ -165,10 +165,10 @@ def warm_up(stats, case, args):
         time.sleep(0.2)
 
 
-def testpmd_window(args, case, eal):
+def testpmd_window(args, case, eal, mode="io"):
     """Forward the looped capture; Mpps on port 1 over the window."""
     tp = Testpmd(args, eal, True, case["mbufs"],
-                 args.warmup + args.window + 120, case["log"])
+                 args.warmup + args.window + 120, case["log"], mode)
     try:
         tp.cmd("start")
         t0, rx0, tx0 = warm_up(tp.stats, case, args)
@@ -198,9 +198,9 @@ def sample_to_end(stats, case, args):
     return samples
 
 
-def testpmd_once(args, case, eal):
+def testpmd_once(args, case, eal, mode="io"):
     """Forward the capture once, to its end."""
-    tp = Testpmd(args, eal, False, case["mbufs"], args.eof_limit + 120, case["log"])
+    tp = Testpmd(args, eal, False, case["mbufs"], args.eof_limit + 120, case["log"], mode)
     try:
         tp.cmd("start")
         samples = sample_to_end(tp.stats, case, args)
@@ -355,6 +355,8 @@ def main():
     ap.add_argument("--cases", required=True, help="JSON list of the cases")
     ap.add_argument("--testpmd", default="dpdk-testpmd")
     ap.add_argument("--natgw", default="")
+    ap.add_argument("--mac", action="store_true",
+                    help="also testpmd --forward-mode=mac, which writes each frame's MACs")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--warmup", type=float, default=3)
     ap.add_argument("--window", type=float, default=10)
@@ -375,16 +377,19 @@ def main():
     results = []
     for case in cases:
         best = {}
-        runs = {"testpmd": [], "natgw": []}
+        progs = ["testpmd"] + (["testpmd_mac"] if args.mac else []) + \
+            (["natgw"] if args.natgw else [])
+        runs = {p: [] for p in progs}
         for r in range(args.runs):
-            for prog in ("testpmd", "natgw"):
-                if prog == "natgw" and not args.natgw:
-                    continue
+            for prog in progs:
                 progress("%s: %s, run %d of %d" % (case["name"], prog, r + 1, args.runs))
                 c = dict(case, log=os.path.join(args.logdir, "%s-%s-%d.log" %
                                                 (case["name"], prog, r)))
                 eal = eal_args(args, c, "%s%d" % (prog, r))
+                mac = lambda f: lambda a, c, e: f(a, c, e, "mac")
                 fn = {("testpmd", True): testpmd_window, ("testpmd", False): testpmd_once,
+                      ("testpmd_mac", True): mac(testpmd_window),
+                      ("testpmd_mac", False): mac(testpmd_once),
                       ("natgw", True): natgw_window, ("natgw", False): natgw_once}
                 res = fn[(prog, case["infinite"])](args, c, eal)
                 runs[prog].append(res)
@@ -398,6 +403,9 @@ def main():
             out["natgw_mpps"] = round(best["natgw"]["mpps"], 3)
             out["ratio"] = round(best["natgw"]["mpps"] / best["testpmd"]["mpps"], 3)
             out["natgw_report"] = best["natgw"]["report"]
+        if "testpmd_mac" in best:
+            out["testpmd_mac_mpps"] = round(best["testpmd_mac"]["mpps"], 3)
+            out["mac_ratio"] = round(best["testpmd_mac"]["mpps"] / best["testpmd"]["mpps"], 3)
         for prog, res in best.items():
             out[prog + "_s"] = round(res["seconds"], 3)
             if "uncertainty_s" in res:
@@ -406,12 +414,14 @@ def main():
         print(json.dumps(out), flush=True)
         results.append(out)
 
-    print("\n%-28s %12s %12s %8s" % ("case", "testpmd Mpps", "natgw Mpps", "ratio"))
+    fmt = lambda o, k, f: f % o[k] if k in o else "-"
+    print("\n%-8s %12s %12s %12s %8s %10s" % ("case", "testpmd Mpps", "natgw Mpps",
+                                             "ratio", "mac Mpps", "mac ratio"))
     for o in results:
-        print("%-28s %12.2f %12s %8s" % (
-            o["case"], o["testpmd_mpps"],
-            "%.2f" % o["natgw_mpps"] if "natgw_mpps" in o else "-",
-            "%.2f" % o["ratio"] if "ratio" in o else "-"))
+        print("%-8s %12.2f %12s %12s %8s %10s" % (
+            o["case"], o["testpmd_mpps"], fmt(o, "natgw_mpps", "%.2f"),
+            fmt(o, "ratio", "%.2f"), fmt(o, "testpmd_mac_mpps", "%.2f"),
+            fmt(o, "mac_ratio", "%.2f")))
 
 
 if __name__ == "__main__":
