@@ -277,6 +277,12 @@ natgw_nat_create(const char *name, const struct natgw_nat_conf *conf, char *err,
 			RTE_CACHE_LINE_SIZE, conf->socket_id);
 	if (nat->sess == NULL)
 		goto nomem;
+	if (conf->classifier.classify != NULL) {
+		nat->sess_name = rte_zmalloc_socket("natgw_sess_names",
+			sizeof(*nat->sess_name) * n, 0, conf->socket_id);
+		if (nat->sess_name == NULL)
+			goto nomem;
+	}
 	for (i = 0; i < n; i++)
 		nat->sess[i].tw_next = i + 1 < n ? i + 1 : NAT_NONE;
 	nat->free_head = 0;
@@ -309,6 +315,7 @@ natgw_nat_free(struct natgw_nat *nat)
 	rte_free(nat->sess);
 	free(nat->spill);
 	free(nat->log);
+	nat_acct_free(nat);
 	rte_free(nat);
 }
 
@@ -410,9 +417,7 @@ tcp_track(struct natgw_nat *nat, struct nat_session *s, enum natgw_side side, ui
 		s->est_counted = 0;
 		if (!s->inbound)
 			nat->st.metric[NATGW_M_ConnectionAttemptCount]++;
-		nat->st.active_tcp++;
-		if (nat->st.active_tcp > nat->st.metric[NATGW_M_ActiveConnectionCount])
-			nat->st.metric[NATGW_M_ActiveConnectionCount] = nat->st.active_tcp;
+		nat_tcp_opened(nat);
 	} else if ((fl & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) ==
 			(RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG) &&
 			side != opener && old == NAT_TCP_SYN_SENT) {
@@ -710,6 +715,7 @@ one_packet(struct natgw_nat *nat, enum natgw_side side, struct rte_mbuf *m,
 			nat_make_rst(frame, pi, &len);
 			rte_pktmbuf_trim(m, rte_pktmbuf_data_len(m) - len);
 			nat->st.rst_sent++;
+			nat->st.rst_bytes += pi->ip_len;
 			nat->st.metric[NATGW_M_PacketsOutToSource]++;
 			nat->st.metric[NATGW_M_BytesOutToSource] += pi->ip_len;
 			out->pkts[side][out->n[side]++] = m;
@@ -729,6 +735,8 @@ one_packet(struct natgw_nat *nat, enum natgw_side side, struct rte_mbuf *m,
 			return;
 		}
 	} else {
+		if (unlikely(s->watch) && !nonfirst)
+			nat_watch(nat, s, side, frame, pi);
 		xlate_ip(ip, side, s);
 		if (!nonfirst)
 			xlate_l4(frame + pi->l4_off, side, s);
@@ -774,6 +782,8 @@ fast_packet(struct natgw_nat *nat, enum natgw_side side, struct rte_mbuf *m,
 	if (unlikely(ip[8] <= 1 || now >= nat_session_deadline(nat, s) ||
 			s->pkts[side] == UINT32_MAX || s->bytes[side] > UINT32_MAX - len))
 		return false;
+	if (unlikely(s->watch))
+		nat_watch(nat, s, side, frame, pi);
 	xlate_ip(ip, side, s);
 	xlate_l4(frame + pi->l4_off, side, s);
 	s->last_ns = now;
@@ -810,6 +820,7 @@ natgw_nat_burst(struct natgw_nat *nat, enum natgw_side side, struct rte_mbuf **p
 	bool changed = false;
 
 	out->n[0] = out->n[1] = 0;
+	nat_minute(nat, now);
 	/* Parse everything first so that the lookups go out as one bulk request. */
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];

@@ -4,6 +4,7 @@
 #define NATGW_NAT_PRIVATE_H
 
 #include <rte_common.h>
+#include <rte_branch_prediction.h>
 #include <rte_log.h>
 
 #include "natgw_flowtab.h"
@@ -61,8 +62,9 @@ struct nat_session {
 	uint8_t inbound : 1;   /* made by an inbound packet */
 	uint8_t est_counted : 1; /* counted in ConnectionEstablishedCount */
 	uint8_t spilled : 1;   /* has an interim record (nat_spill) */
-	uint8_t spare : 5;
-	uint8_t spare2;
+	uint8_t watch : 1;     /* show packets to the classifier's learn */
+	uint8_t spare : 4;
+	uint8_t svc;           /* the classifier's service id */
 	/* written per packet */
 	uint64_t last_ns;
 	uint64_t first_ns;
@@ -154,6 +156,18 @@ struct natgw_nat {
 	struct natgw_nat_stats st;
 	struct natgw_flow_record *log;
 	size_t log_n, log_cap;
+	/* accounting of ended sessions (nat_acct.c) */
+	struct natgw_nat_acct acct_svc[NATGW_SVC_MAX];
+	uint16_t *sess_name;               /* classifier's name id per session, off
+					    * the fast path (NULL: no classifier) */
+	struct natgw_nat_acct *acct_name;
+	size_t acct_name_n;
+	/* the per-minute series: closed minutes, and the open one's start values */
+	struct natgw_nat_minute *series;
+	size_t series_n, series_cap;
+	uint64_t min_start, min_end;       /* the open minute; min_end 0: none yet */
+	uint64_t min_base[NATGW_M_MAX];    /* the counters when it opened */
+	uint64_t min_peak_tcp;             /* its most concurrent TCP connections */
 };
 
 /* Fragment tracking entries age out after this long (RFC 791's reassembly
@@ -169,6 +183,35 @@ nat_session_deadline(const struct natgw_nat *nat, const struct nat_session *s)
 {
 	return s->last_ns + nat->conf.timeout_ns[s->tclass];
 }
+
+/* nat_acct.c */
+void nat_minute_roll(struct natgw_nat *nat, uint64_t now);
+/* Keep the per-minute series' minute current: once a burst or an expiry run. */
+static inline void
+nat_minute(struct natgw_nat *nat, uint64_t now)
+{
+	if (unlikely(now >= nat->min_end))
+		nat_minute_roll(nat, now);
+}
+/* One more TCP connection open: the peaks, overall and in the minute. */
+static inline void
+nat_tcp_opened(struct natgw_nat *nat)
+{
+	uint64_t a = ++nat->st.active_tcp;
+
+	if (a > nat->st.metric[NATGW_M_ActiveConnectionCount])
+		nat->st.metric[NATGW_M_ActiveConnectionCount] = a;
+	if (a > nat->min_peak_tcp)
+		nat->min_peak_tcp = a;
+}
+/* Move a session's traffic into the accounting (and count it if it ended). */
+void nat_acct_add(struct natgw_nat *nat, const struct nat_session *s, bool ended);
+/* A new session: ask the classifier who its destination is. */
+void nat_classify(struct natgw_nat *nat, struct nat_session *s);
+/* A watched session's packet, before translation. */
+void nat_watch(struct natgw_nat *nat, struct nat_session *s, enum natgw_side side,
+		const uint8_t *frame, const struct natgw_pkt_info *pi);
+void nat_acct_free(struct natgw_nat *nat);
 
 /* nat_slow.c */
 uint32_t nat_session_alloc(struct natgw_nat *nat);

@@ -122,6 +122,7 @@ nat_spill(struct natgw_nat *nat, uint32_t sid)
 		}
 	}
 reset:
+	nat_acct_add(nat, s, false);
 	memset(s->pkts, 0, sizeof(s->pkts));
 	memset(s->bytes, 0, sizeof(s->bytes));
 }
@@ -171,9 +172,9 @@ nat_session_insert(struct natgw_nat *nat, uint32_t sid, const struct natgw_flow_
 	nat->st.sessions_created++;
 	if (++nat->st.sessions_active > nat->st.sessions_peak)
 		nat->st.sessions_peak = nat->st.sessions_active;
-	if (in_key->proto == IPPROTO_TCP &&
-			++nat->st.active_tcp > nat->st.metric[NATGW_M_ActiveConnectionCount])
-		nat->st.metric[NATGW_M_ActiveConnectionCount] = nat->st.active_tcp;
+	if (in_key->proto == IPPROTO_TCP)
+		nat_tcp_opened(nat);
+	nat_classify(nat, s);
 	return 0;
 fail:
 	s->proto = 0;
@@ -184,8 +185,8 @@ fail:
 
 /* A session as a flow record. */
 static void
-fill_record(struct natgw_flow_record *r, const struct nat_session *s, const struct nat_spill *x,
-		enum natgw_end why, uint64_t when)
+fill_record(const struct natgw_nat *nat, struct natgw_flow_record *r, const struct nat_session *s,
+		const struct nat_spill *x, enum natgw_end why, uint64_t when)
 {
 	memset(r, 0, sizeof(*r));
 	r->in_ip = s->in_ip;
@@ -198,6 +199,8 @@ fill_record(struct natgw_flow_record *r, const struct nat_session *s, const stru
 	r->end = (uint8_t)why;
 	r->tcp_state = s->tcp_state;
 	r->inbound = s->inbound;
+	r->svc = s->svc;
+	r->name = nat->sess_name ? nat->sess_name[s - nat->sess] : 0;
 	r->first_ns = s->first_ns;
 	r->last_ns = s->last_ns;
 	r->end_ns = when;
@@ -243,7 +246,7 @@ log_record(struct natgw_nat *nat, const struct nat_session *s, const struct nat_
 		nat->log = nl;
 		nat->log_cap = cap;
 	}
-	fill_record(&nat->log[nat->log_n++], s, x, why, when);
+	fill_record(nat, &nat->log[nat->log_n++], s, x, why, when);
 }
 
 size_t
@@ -258,7 +261,7 @@ natgw_nat_sessions(const struct natgw_nat *nat, uint32_t *cursor, struct natgw_f
 
 		if (s->proto == 0)
 			continue;
-		fill_record(&rec[n++], s, s->spilled ? spill_find(nat, sid) : NULL,
+		fill_record(nat, &rec[n++], s, s->spilled ? spill_find(nat, sid) : NULL,
 			s->tcp_state == NAT_TCP_CLOSED ||
 			s->tcp_state == NAT_TCP_RESET ? nat_end_of(s) : NATGW_END_ACTIVE, 0);
 	}
@@ -286,6 +289,7 @@ nat_session_end(struct natgw_nat *nat, uint32_t sid, enum natgw_end why, uint64_
 			nat->st.metric[NATGW_M_IdleTimeoutCount]++;
 	}
 	log_record(nat, s, s->spilled ? spill_find(nat, sid) : NULL, why, when);
+	nat_acct_add(nat, s, true);
 	if (s->spilled)
 		spill_drop(nat, sid);
 	nat->st.sessions_active--;
@@ -306,6 +310,7 @@ natgw_nat_finish(struct natgw_nat *nat, uint64_t now)
 {
 	uint32_t sid;
 
+	nat_minute(nat, now);
 	for (sid = 0; sid < nat->conf.max_sessions; sid++) {
 		struct nat_session *s = &nat->sess[sid];
 		uint64_t dl;

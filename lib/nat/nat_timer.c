@@ -63,6 +63,7 @@ natgw_nat_expire(struct natgw_nat *nat, uint64_t now, unsigned int budget)
 	uint64_t now_tick = tick_of(now);
 	unsigned int seen = 0;
 
+	nat_minute(nat, now);
 	if (!nat->tw_started)
 		return 0;
 	/* Nothing to find: catch the cursor up without walking empty slots. */

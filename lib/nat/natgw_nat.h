@@ -66,6 +66,40 @@ enum natgw_timeout {
 	NATGW_TO_MAX
 };
 
+/** Service ids are the classifier's (lib/dstclass); 0 is the internet, or
+ * no classifier. */
+#define NATGW_SVC_MAX 256
+
+/**
+ * Who the destinations are (accounting by service, docs/accounting.md),
+ * chosen at start-up: with classify NULL, every session is service 0 with no
+ * name. The engine calls these from its own worker only, never per packet of
+ * an ordinary session: once when a session is made, and for the first packets
+ * of a session classify asked to watch.
+ */
+struct natgw_nat_classifier {
+	/**
+	 * A new session, by its inside key (src = inside host, dst = remote):
+	 * its service id and name id (0: none known). @return true to watch its
+	 * next packets through learn (a DNS exchange, a TLS ClientHello).
+	 */
+	bool (*classify)(void *arg, const struct natgw_flow_key *in_key, uint8_t *svc,
+			uint16_t *name);
+	/**
+	 * A packet of a watched session, arrived on @p side, before its
+	 * translation: @p l4 is its transport header and @p l4_len the bytes
+	 * from there to the IP packet's end, all in the frame. It may change
+	 * the session's @p svc and @p name. @return true to go on watching
+	 * (the engine stops after NATGW_WATCH_MAX packets anyway).
+	 */
+	bool (*learn)(void *arg, enum natgw_side side, const struct natgw_flow_key *in_key,
+			const uint8_t *l4, uint32_t l4_len, uint8_t *svc, uint16_t *name);
+	void *arg; /**< passed to both */
+};
+
+/** The most packets of one session shown to the classifier's learn. */
+#define NATGW_WATCH_MAX 16
+
 /** An IPv4 network, host byte order. */
 struct natgw_net {
 	uint32_t addr; /**< network address */
@@ -102,6 +136,7 @@ struct natgw_nat_conf {
 	 */
 	uint16_t (*port_steer)(void *arg, const struct natgw_flow_key *reply);
 	void *port_steer_arg;        /**< passed to port_steer */
+	struct natgw_nat_classifier classifier; /**< destinations; zeroed: none */
 };
 
 /**
@@ -154,6 +189,8 @@ struct natgw_nat_stats {
 	uint64_t metric[NATGW_M_MAX];    /**< CloudWatch metrics */
 	uint64_t drop[NATGW_DROP_MAX];   /**< drops per reason */
 	uint64_t rst_sent;               /**< RSTs sent back to the inside */
+	uint64_t rst_bytes;              /**< their IP bytes */
+	uint64_t acct_lost;              /**< name accounting that found no memory */
 	uint64_t sessions_created;       /**< sessions made */
 	uint64_t sessions_active;        /**< sessions in the table now */
 	uint64_t sessions_peak;          /**< most sessions at once */
@@ -183,11 +220,36 @@ struct natgw_flow_record {
 	uint8_t end;                          /**< enum natgw_end */
 	uint8_t tcp_state;                    /**< last TCP state */
 	uint8_t inbound;                      /**< made by an inbound packet (`rfc`) */
+	uint8_t svc;                          /**< the classifier's service id */
+	uint16_t name;                        /**< the classifier's name id, 0: none */
 	uint64_t first_ns;                    /**< first packet */
 	uint64_t last_ns;                     /**< last packet */
 	uint64_t end_ns;                      /**< when the NAT removed it (0: still held) */
 	uint64_t pkts[2];                     /**< packets per direction */
 	uint64_t bytes[2];                    /**< IP bytes per direction */
+};
+
+/**
+ * The traffic of a group of sessions: [0] inside to outside, [1] outside to
+ * inside, IP bytes, as the flow records count it. Sessions are counted when
+ * they end (natgw_nat_finish ends them all), their traffic as it is moved
+ * out of a session: when it ends, or before a 32-bit counter would wrap.
+ */
+struct natgw_nat_acct {
+	uint64_t pkts[NATGW_SIDES];  /**< packets per direction */
+	uint64_t bytes[NATGW_SIDES]; /**< IP bytes per direction */
+	uint64_t sessions;           /**< sessions ended */
+};
+
+/**
+ * One minute of the CloudWatch metrics (CloudWatch's 1-minute period): each
+ * counter's increase in the minute, and for ActiveConnectionCount the
+ * minute's maximum. Minutes start at multiples of 60 s of the engine's clock
+ * (the capture's time in a replay: UTC minutes).
+ */
+struct natgw_nat_minute {
+	uint64_t start_ns;                /**< the minute's start */
+	uint64_t metric[NATGW_M_MAX];     /**< the metrics in it */
 };
 
 /** Packets natgw_nat_burst() hands back, per side to send them out of. */
@@ -262,6 +324,29 @@ const struct natgw_flow_record *natgw_nat_flow_log(const struct natgw_nat *nat, 
  */
 size_t natgw_nat_sessions(const struct natgw_nat *nat, uint32_t *cursor,
 		struct natgw_flow_record *rec, size_t max);
+
+/**
+ * Traffic of ended sessions by service id: NATGW_SVC_MAX entries. Its sums
+ * over services equal the flow log's (when kept) and, after
+ * natgw_nat_finish(), the CloudWatch Bytes/PacketsOutTo counters less the
+ * RSTs the NAT made itself (natgw_nat_stats' rst_sent, rst_bytes).
+ */
+const struct natgw_nat_acct *natgw_nat_acct_services(const struct natgw_nat *nat);
+
+/**
+ * Traffic of ended sessions by the classifier's name id: @p n gets the
+ * entries (index = name id; 0 is the sessions without a name).
+ */
+const struct natgw_nat_acct *natgw_nat_acct_names(const struct natgw_nat *nat, size_t *n);
+
+/**
+ * The per-minute series of the CloudWatch metrics: every minute that saw a
+ * packet or an expiry, oldest first, the current one last. Summed over the
+ * rows, each counter equals natgw_nat_stats()'s; ActiveConnectionCount's
+ * maximum over the rows equals its. Copies up to @p max rows into @p rows.
+ * @return the number of rows there are.
+ */
+size_t natgw_nat_series(const struct natgw_nat *nat, struct natgw_nat_minute *rows, size_t max);
 
 /**
  * The public endpoint of the flow between inside endpoint (@p in_ip, @p in_port)

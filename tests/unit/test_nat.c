@@ -2631,6 +2631,222 @@ START_TEST(test_conf_defaults)
 }
 END_TEST
 
+/* ================================================================ accounting */
+
+/* The per-minute series: rows at UTC minutes, each counter's sum over the rows
+ * equal to the engine's, ActiveConnectionCount the most open in each minute. */
+START_TEST(test_series_minutes)
+{
+	struct natgw_nat *nat = mk_profile(NATGW_PROFILE_AWS);
+	/* A minute boundary, so that rows are predictable: m0 = 20 min. */
+	const uint64_t m0 = 1200 * NS;
+	struct natgw_nat_minute rows[8];
+	struct tp t;
+	struct got g;
+	size_t n, i;
+	unsigned int m;
+	uint64_t sum;
+
+	/* Minute 0: two UDP datagrams out, one back; two TCP connections open. */
+	t = udp(PRIV, 4000, REM, 53, 30);
+	fwd(nat, IN, &t, m0 + 1 * NS, &g, "udp 1");
+	fwd(nat, IN, &t, m0 + 2 * NS, &g, "udp 2");
+	t = udp(REM, 53, PUB, out_sport(&g), 100);
+	fwd(nat, OUT, &t, m0 + 3 * NS, &g, "udp back");
+	tcp_open(nat, PRIV, 5000, REM, 443, m0 + 10 * NS);
+	tcp_open(nat, PRIV2, 5001, REM, 443, m0 + 20 * NS);
+	/* Minute 2 (none in minute 1): one more connection; the first two
+	 * still open, so this minute's maximum is 3. */
+	tcp_open(nat, PRIV, 5002, REM2, 80, m0 + 130 * NS);
+	n = natgw_nat_series(nat, rows, 8);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_uint_eq(rows[0].start_ns, m0);
+	ck_assert_uint_eq(rows[1].start_ns, m0 + 120 * NS);
+	ck_assert_uint_eq(rows[0].metric[NATGW_M_PacketsOutToDestination], 2 + 2 * 2);
+	ck_assert_uint_eq(rows[0].metric[NATGW_M_PacketsOutToSource], 1 + 2);
+	ck_assert_uint_eq(rows[0].metric[NATGW_M_ActiveConnectionCount], 2);
+	ck_assert_uint_eq(rows[1].metric[NATGW_M_PacketsOutToDestination], 2);
+	ck_assert_uint_eq(rows[1].metric[NATGW_M_ConnectionAttemptCount], 1);
+	ck_assert_uint_eq(rows[1].metric[NATGW_M_ActiveConnectionCount], 3);
+	/* Expiry in a later minute: the idle timeouts land in that minute. */
+	natgw_nat_expire(nat, m0 + 2000 * NS, UINT32_MAX);
+	n = natgw_nat_series(nat, rows, 8);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_uint_eq(rows[2].start_ns % (60 * NS), 0);
+	ck_assert_uint_eq(rows[2].metric[NATGW_M_IdleTimeoutCount], 3);
+	ck_assert_uint_eq(rows[2].metric[NATGW_M_PacketsOutToDestination], 0);
+	for (m = 0; m < NATGW_M_MAX; m++) {
+		uint64_t top = 0;
+
+		for (sum = 0, i = 0; i < n; i++) {
+			sum += rows[i].metric[m];
+			top = RTE_MAX(top, rows[i].metric[m]);
+		}
+		if (m == NATGW_M_ActiveConnectionCount)
+			ck_assert_uint_eq(top, st_of(nat)->metric[m]);
+		else
+			ck_assert_msg(sum == st_of(nat)->metric[m], "%s: rows sum to %" PRIu64
+				", the counter is %" PRIu64, natgw_metric_name(m), sum,
+				st_of(nat)->metric[m]);
+	}
+	/* A short buffer gets the first rows and the full count. */
+	ck_assert_uint_eq(natgw_nat_series(nat, rows, 1), 3);
+	ck_assert_uint_eq(rows[0].start_ns, m0);
+}
+END_TEST
+
+/* A classifier that names destinations by their last octet and watches DNS. */
+struct cls_log {
+	unsigned int classified, learned;
+	enum natgw_side learn_side[NATGW_WATCH_MAX + 4];
+	uint32_t learn_len[NATGW_WATCH_MAX + 4];
+	bool keep_watching;
+};
+
+static bool
+cls_classify(void *arg, const struct natgw_flow_key *k, uint8_t *svc, uint16_t *name)
+{
+	struct cls_log *l = arg;
+
+	l->classified++;
+	*svc = (uint8_t)(ntohl(k->dst_ip) & 0xff);
+	*name = (uint16_t)(ntohs(k->dst_port) == 53 ? 0 : 100 + ntohs(k->dst_port) % 7);
+	return ntohs(k->dst_port) == 53;
+}
+
+static bool
+cls_learn(void *arg, enum natgw_side side, const struct natgw_flow_key *k, const uint8_t *l4,
+		uint32_t l4_len, uint8_t *svc, uint16_t *name)
+{
+	struct cls_log *l = arg;
+
+	ck_assert_uint_eq(ntohs(k->dst_port), 53); /* the inside key, either way */
+	ck_assert_uint_eq(ntohs(k->src_port), 4000);
+	/* The transport header as it arrived: from the inside port, or from
+	 * the remote's. */
+	ck_assert_uint_eq(l4[1], (side == NATGW_SIDE_INSIDE ? 4000 : 53) & 0xff);
+	l->learn_side[l->learned] = side;
+	l->learn_len[l->learned++] = l4_len;
+	if (side == NATGW_SIDE_INSIDE)
+		return true; /* a query: wait for its answer */
+	*svc = 200;
+	*name = 7;
+	return l->keep_watching;
+}
+
+START_TEST(test_acct_classifier)
+{
+	struct cls_log l = {.keep_watching = false};
+	struct natgw_nat_conf c;
+	struct natgw_nat *nat;
+	const struct natgw_nat_acct *a;
+	const struct natgw_flow_record *r;
+	uint64_t sum[NATGW_SIDES] = {0, 0}, pk[NATGW_SIDES] = {0, 0}, ses = 0;
+	size_t n, i;
+	struct tp t;
+	struct got g;
+	uint16_t P;
+
+	conf_base(&c, NATGW_PROFILE_AWS);
+	c.classifier.classify = cls_classify;
+	c.classifier.learn = cls_learn;
+	c.classifier.arg = &l;
+	nat = mk(&c);
+	/* DNS: the query is shown to learn, the answer too, which renames the
+	 * session and stops the watch; later packets are not shown. */
+	t = udp(PRIV, 4000, REM, 53, 30);
+	fwd(nat, IN, &t, T0, &g, "query");
+	P = out_sport(&g);
+	ck_assert_uint_eq(l.classified, 1);
+	ck_assert_uint_eq(l.learned, 1);
+	ck_assert_uint_eq(l.learn_side[0], IN);
+	ck_assert_uint_eq(l.learn_len[0], 8 + 30);
+	t = udp(REM, 53, PUB, P, 90);
+	fwd(nat, OUT, &t, T0 + MS, &g, "answer");
+	ck_assert_uint_eq(l.learned, 2);
+	ck_assert_uint_eq(l.learn_side[1], OUT);
+	ck_assert_uint_eq(l.learn_len[1], 8 + 90);
+	fwd(nat, OUT, &t, T0 + 2 * MS, &g, "answer again");
+	t = udp(PRIV, 4000, REM, 53, 30);
+	fwd(nat, IN, &t, T0 + 3 * MS, &g, "query again");
+	ck_assert_uint_eq(l.learned, 2);
+	/* TCP to REM2: classified, never watched. */
+	tcp_open(nat, PRIV2, 6000, REM2, 443, T0 + 10 * MS);
+	ck_assert_uint_eq(l.classified, 2);
+	ck_assert_uint_eq(l.learned, 2);
+	natgw_nat_finish(nat, T0 + 20 * MS);
+
+	r = natgw_nat_flow_log(nat, &n);
+	ck_assert_uint_eq(n, 2);
+	for (i = 0; i < n; i++) {
+		if (r[i].proto == IPPROTO_UDP) {
+			ck_assert_uint_eq(r[i].svc, 200);
+			ck_assert_uint_eq(r[i].name, 7);
+		} else {
+			ck_assert_uint_eq(r[i].svc, REM2 & 0xff);
+			ck_assert_uint_eq(r[i].name, 100 + 443 % 7);
+		}
+	}
+	/* By service and by name, the same traffic as the flows and the
+	 * CloudWatch counters. */
+	a = natgw_nat_acct_services(nat);
+	ck_assert_uint_eq(a[200].sessions, 1);
+	ck_assert_uint_eq(a[200].pkts[0], 2);
+	ck_assert_uint_eq(a[200].pkts[1], 2);
+	ck_assert_uint_eq(a[200].bytes[1], 2 * (20 + 8 + 90));
+	ck_assert_uint_eq(a[REM2 & 0xff].sessions, 1);
+	ck_assert_uint_eq(a[REM2 & 0xff].pkts[0], 2);
+	for (i = 0; i < NATGW_SVC_MAX; i++) {
+		sum[0] += a[i].bytes[0];
+		sum[1] += a[i].bytes[1];
+		ses += a[i].sessions;
+	}
+	ck_assert_uint_eq(ses, 2);
+	ck_assert_uint_eq(sum[0], METRIC(nat, BytesOutToDestination));
+	ck_assert_uint_eq(sum[1], METRIC(nat, BytesOutToSource));
+	a = natgw_nat_acct_names(nat, &n);
+	ck_assert_uint_ge(n, 101 + 443 % 7);
+	ck_assert_uint_eq(a[7].pkts[0] + a[7].pkts[1], 4);
+	ck_assert_uint_eq(a[100 + 443 % 7].sessions, 1);
+	for (i = 0; i < n; i++) {
+		pk[0] += a[i].pkts[0];
+		pk[1] += a[i].pkts[1];
+	}
+	ck_assert_uint_eq(pk[0], METRIC(nat, PacketsOutToDestination));
+	ck_assert_uint_eq(pk[1], METRIC(nat, PacketsOutToSource));
+}
+END_TEST
+
+/* Watching ends after NATGW_WATCH_MAX packets even if learn wants more, and
+ * without a flow log the accounting is still whole. */
+START_TEST(test_acct_watch_bound)
+{
+	struct cls_log l = {.keep_watching = true};
+	struct natgw_nat_conf c;
+	struct natgw_nat *nat;
+	const struct natgw_nat_acct *a;
+	struct tp t = udp(PRIV, 4000, REM, 53, 30);
+	struct got g;
+	unsigned int i;
+
+	conf_base(&c, NATGW_PROFILE_AWS);
+	c.keep_flow_log = false;
+	c.classifier.classify = cls_classify;
+	c.classifier.learn = cls_learn;
+	c.classifier.arg = &l;
+	nat = mk(&c);
+	for (i = 0; i < NATGW_WATCH_MAX + 4; i++)
+		fwd(nat, IN, &t, T0 + i * MS, &g, "query");
+	ck_assert_uint_eq(l.learned, NATGW_WATCH_MAX);
+	natgw_nat_finish(nat, T0 + NS);
+	ck_assert_uint_eq(log_len(nat), 0);
+	a = natgw_nat_acct_services(nat);
+	ck_assert_uint_eq(a[REM & 0xff].pkts[0], NATGW_WATCH_MAX + 4);
+	ck_assert_uint_eq(a[REM & 0xff].bytes[0], (NATGW_WATCH_MAX + 4) * (20 + 8 + 30));
+	ck_assert_uint_eq(a[REM & 0xff].sessions, 1);
+}
+END_TEST
+
 /* ================================================================== main */
 
 static TCase *
@@ -2661,6 +2877,9 @@ main(void)
 	tcase_add_test(t, test_drop_ttl);
 	tcase_add_test(t, test_drop_mtu);
 	tcase_add_test(t, test_public_endpoint);
+	tcase_add_test(t, test_series_minutes);
+	tcase_add_test(t, test_acct_classifier);
+	tcase_add_test(t, test_acct_watch_bound);
 	tcase_add_test(t, test_determinism);
 
 	t = tc(s, "icmp_error");
