@@ -30,6 +30,10 @@ int natgw_cmd_replay(int argc, char **argv);
 int natgw_report_write(const char *path, const struct natgw_replay_conf *c,
 		const struct natgw_replay_result *r, char *err, size_t errlen);
 
+/* Write a finished replay's CSV files into dir; -1 with err on failure. */
+int natgw_replay_csv(const char *dir, const struct natgw_replay_conf *c,
+		const struct natgw_replay_result *r, char *err, size_t errlen);
+
 /* Write report.json from several engines; -1 with err on failure. */
 int natgw_report_write_engines(const char *path, const struct natgw_report *rep, char *err,
 		size_t errlen);
@@ -43,6 +47,17 @@ json_t *natgw_report_config_json(const struct natgw_nat_conf *n);
 json_t *natgw_report_metrics_json(const struct natgw_nat_stats *st);
 json_t *natgw_report_drops_json(const struct natgw_nat_stats *st);
 json_t *natgw_report_flow_json(const struct natgw_flow_record *f);
+
+/* "tcp", "udp", "icmp". */
+const char *natgw_report_proto_name(uint8_t p);
+
+/* accounting.c: the engines' per-minute series merged by minute (malloc'ed,
+ * NULL without memory), as JSON, and the CSV files of a run in @p dir. */
+struct natgw_nat_minute *natgw_acct_series(struct natgw_nat *const *engines, unsigned int n,
+		size_t *nrows);
+json_t *natgw_acct_series_json(const struct natgw_nat_minute *rows, size_t n);
+int natgw_acct_write_csv(const char *dir, const struct natgw_report *rep, char *err,
+		size_t errlen);
 
 /* The traffic, sessions and drops lines of a summary. */
 void natgw_report_summary_nat(FILE *f, const struct natgw_nat_stats *st);

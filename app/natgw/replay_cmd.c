@@ -24,6 +24,8 @@
 #define DEFAULT_OUT "natgw-out"
 #define SAMPLE "ecs-sample.pcap"
 
+enum { OPT_CSV = 0x100 };
+
 static void
 usage(FILE *f)
 {
@@ -54,6 +56,8 @@ usage(FILE *f)
 		"                                   udp or icmp; repeat for several\n"
 		"  -m, --max-sessions N             session table size (default 262144)\n"
 		"      --mtu BYTES                  largest IP packet forwarded (aws: 8500)\n"
+		"      --csv DIR                    also write the flows and the per-minute\n"
+		"                                   metrics as CSV files into DIR\n"
 		"  -C, --fixcsum                    recompute every frame's IPv4 and TCP/UDP/ICMP\n"
 		"                                   checksums before the NAT: for captures taken\n"
 		"                                   on a host with checksum offload\n"
@@ -175,12 +179,13 @@ natgw_cmd_replay(int argc, char **argv)
 		{"max-sessions", required_argument, NULL, 'm'},
 		{"mtu", required_argument, NULL, 'M'},
 		{"fixcsum", no_argument, NULL, 'C'},
+		{"csv", required_argument, NULL, OPT_CSV},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *inside = NULL, *public = NULL, *out = DEFAULT_OUT, *profile = "aws";
-	const char *filtering = NULL, *timeouts[NATGW_TO_MAX * 4];
+	const char *filtering = NULL, *timeouts[NATGW_TO_MAX * 4], *csv = NULL;
 	uint64_t max_sessions = 0, mtu = 0;
 	unsigned int nt = 0, i;
 	bool quiet = false;
@@ -234,6 +239,9 @@ natgw_cmd_replay(int argc, char **argv)
 			break;
 		case 'q':
 			quiet = true;
+			break;
+		case OPT_CSV:
+			csv = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -308,6 +316,11 @@ natgw_cmd_replay(int argc, char **argv)
 		fprintf(stderr, "natgw replay: --out %s: not a directory\n", out);
 		return 1;
 	}
+	if (csv && (mkdir_p(csv) < 0 || stat(csv, &st) < 0 || !S_ISDIR(st.st_mode))) {
+		fprintf(stderr, "natgw replay: --csv %s: %s\n", csv,
+			errno ? strerror(errno) : "not a directory");
+		return 1;
+	}
 	/* Work under .part names; only a finished run gets the real ones, so that
 	 * nothing left by a failure looks complete. */
 	snprintf(op, sizeof(op), "%s/outside.pcap.part", out);
@@ -348,9 +361,14 @@ natgw_cmd_replay(int argc, char **argv)
 		fprintf(stderr, "natgw replay: %s: %s\n", out, strerror(errno));
 		goto done;
 	}
+	if (csv && natgw_replay_csv(csv, &rc, &res, err, sizeof(err)) < 0) {
+		fprintf(stderr, "natgw replay: --csv: %s\n", err);
+		goto done;
+	}
 	if (!quiet) {
 		natgw_report_summary(stdout, &rc, &res);
-		printf("wrote %s, %s, %s\n", fo, fi, fr);
+		printf("wrote %s, %s, %s%s%s\n", fo, fi, fr, csv ? ", CSV files in " : "",
+			csv ? csv : "");
 	}
 	status = 0;
 done:

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
 
@@ -25,8 +26,8 @@ ip_str(uint32_t ip, char *buf)
 	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
 }
 
-static const char *
-proto_name(uint8_t p)
+const char *
+natgw_report_proto_name(uint8_t p)
 {
 	return p == 6 ? "tcp" : p == 17 ? "udp" : p == 1 ? "icmp" : "?";
 }
@@ -81,7 +82,7 @@ natgw_report_flow_json(const struct natgw_flow_record *f)
 {
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN], c[INET_ADDRSTRLEN];
 	json_t *o = json_pack("{sssssisssisssisIsIsIsIsIsIss}",
-		"proto", proto_name(f->proto),
+		"proto", natgw_report_proto_name(f->proto),
 		"inside_ip", ip_str(f->in_ip, a),
 		"inside_port", ntohs(f->in_port),
 		"destination_ip", ip_str(f->rem_ip, b),
@@ -134,6 +135,8 @@ natgw_report_totals(struct natgw_nat *const *engines, unsigned int n, struct nat
 		for (i = 0; i < NATGW_DROP_MAX; i++)
 			t->drop[i] += st->drop[i];
 		t->rst_sent += st->rst_sent;
+		t->rst_bytes += st->rst_bytes;
+		t->acct_lost += st->acct_lost;
 		t->sessions_created += st->sessions_created;
 		t->sessions_active += st->sessions_active;
 		t->sessions_peak += st->sessions_peak;
@@ -170,7 +173,8 @@ natgw_report_write_engines(const char *path, const struct natgw_report *rep, cha
 		size_t errlen)
 {
 	struct natgw_nat_stats st;
-	size_t nflows = 0, n, i;
+	struct natgw_nat_minute *rows;
+	size_t nflows = 0, nrows, n, i;
 	unsigned int e;
 	const char *key;
 	json_t *v;
@@ -183,6 +187,13 @@ natgw_report_write_engines(const char *path, const struct natgw_report *rep, cha
 		return -1;
 	}
 	natgw_report_totals(rep->engines, rep->n_engines, &st);
+	rows = natgw_acct_series(rep->engines, rep->n_engines, &nrows);
+	if (rows == NULL) {
+		snprintf(err, errlen, "%s: out of memory for the per-minute series", path);
+		fclose(f);
+		json_decref(rep->sections);
+		return -1;
+	}
 	for (e = 0; e < rep->n_engines; e++) {
 		natgw_nat_flow_log(rep->engines[e], &n);
 		nflows += n;
@@ -196,8 +207,11 @@ natgw_report_write_engines(const char *path, const struct natgw_report *rep, cha
 	json_decref(rep->sections);
 	rc |= member(f, "metrics", natgw_report_metrics_json(&st), false);
 	rc |= member(f, "drops", natgw_report_drops_json(&st), false);
-	rc |= member(f, "counters", json_pack("{sIsIsIsIsI}",
+	rc |= member(f, "metrics_per_minute", natgw_acct_series_json(rows, nrows), false);
+	free(rows);
+	rc |= member(f, "counters", json_pack("{sIsIsIsIsIsI}",
 		"rst_sent", (json_int_t)st.rst_sent,
+		"rst_bytes", (json_int_t)st.rst_bytes,
 		"sessions_created", (json_int_t)st.sessions_created,
 		"sessions_peak", (json_int_t)st.sessions_peak,
 		"frags_tracked", (json_int_t)st.frags_tracked,
@@ -226,6 +240,18 @@ natgw_report_write_engines(const char *path, const struct natgw_report *rep, cha
 		return -1;
 	}
 	return 0;
+}
+
+int
+natgw_replay_csv(const char *dir, const struct natgw_replay_conf *c,
+		const struct natgw_replay_result *r, char *err, size_t errlen)
+{
+	struct natgw_nat *engines[1] = {r->nat};
+	struct natgw_report rep = {
+		.mode = "replay", .nat = &c->nat, .engines = engines, .n_engines = 1,
+	};
+
+	return natgw_acct_write_csv(dir, &rep, err, errlen);
 }
 
 int
