@@ -259,6 +259,18 @@ check_tiers(const struct natgw_cost_prices *p, char *why, size_t n)
 	return 0;
 }
 
+int
+cost_prices_check(const struct natgw_cost_prices *p, char *why, size_t n)
+{
+	unsigned int k;
+
+	for (k = 0; k < N_NUM_KEYS; k++)
+		if (check_value(num_keys[k].name, num_keys[k].check,
+				*(const double *)((const char *)p + num_keys[k].off), why, n) < 0)
+			return -1;
+	return check_tiers(p, why, n);
+}
+
 /* A file being read: the prices and the keys seen. */
 struct load {
 	struct natgw_cost_prices *p;
