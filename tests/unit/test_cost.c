@@ -293,9 +293,30 @@ START_TEST(test_load_errors_tiers)
 }
 END_TEST
 
+/* Overrides refused: the assignment, and what the error says. */
+static const char *const bad_overrides[][2] = {
+	{"nat_gateway.per_gbb=1", "unknown key nat_gateway.per_gbb"},
+	{"region=1", "unknown key region"},
+	{"nat_gateway.per_gb=abc", "nat_gateway.per_gb: not a number"},
+	{"nat_gateway.per_gb=0.05x", "not a number"},
+	{"nat_gateway.per_gb=", "not a number"},
+	{"nat_gateway.per_gb=inf", "not a number"},
+	{"nat_gateway.per_gb=nan", "not a number"},
+	{"nat_gateway.per_gb", "not KEY=NUMBER"},
+	{"nat_gateway.per_hour=-1", "nat_gateway.per_hour: negative"},
+	{"gb_bytes=0", "gb_bytes: must be"},
+	{"internet_out.per_gb_tiers.4.price=1", "no such tier (there are 4)"},
+	{"internet_out.per_gb_tiers.x.price=1", "unknown key internet_out.per_gb_tiers.x.price"},
+	{"internet_out.per_gb_tiers.0.cost=1", "unknown key internet_out.per_gb_tiers.0.cost"},
+	{"internet_out.per_gb_tiers.1.upto_gb=5000",
+		"internet_out.per_gb_tiers.1.upto_gb: 5000 is not above"},
+	{"internet_out.per_gb_tiers.3.upto_gb=1e12", "the last tier has no upper bound"},
+};
+
 START_TEST(test_overrides)
 {
 	struct natgw_cost_prices p, before;
+	size_t i;
 
 	natgw_cost_prices_defaults(&p);
 	ck_assert_int_eq(natgw_cost_prices_set(&p, "nat_gateway.per_gb=0.052", err, sizeof(err)),
@@ -311,35 +332,12 @@ START_TEST(test_overrides)
 	ck_assert(p.hours_per_month == 720);
 
 	before = p;
-	ck_err(natgw_cost_prices_set(&p, "nat_gateway.per_gbb=1", err, sizeof(err)),
-		"unknown key nat_gateway.per_gbb");
-	ck_err(natgw_cost_prices_set(&p, "region=1", err, sizeof(err)), "unknown key region");
-	ck_err(natgw_cost_prices_set(&p, "nat_gateway.per_gb=abc", err, sizeof(err)),
-		"nat_gateway.per_gb: not a number");
-	ck_err(natgw_cost_prices_set(&p, "nat_gateway.per_gb=0.05x", err, sizeof(err)),
-		"not a number");
-	ck_err(natgw_cost_prices_set(&p, "nat_gateway.per_gb=", err, sizeof(err)),
-		"not a number");
-	ck_err(natgw_cost_prices_set(&p, "nat_gateway.per_gb=inf", err, sizeof(err)),
-		"not a number");
-	ck_err(natgw_cost_prices_set(&p, "nat_gateway.per_gb=nan", err, sizeof(err)),
-		"not a number");
-	ck_err(natgw_cost_prices_set(&p, "nat_gateway.per_gb", err, sizeof(err)),
-		"not KEY=NUMBER");
-	ck_err(natgw_cost_prices_set(&p, "nat_gateway.per_hour=-1", err, sizeof(err)),
-		"nat_gateway.per_hour: negative");
-	ck_err(natgw_cost_prices_set(&p, "gb_bytes=0", err, sizeof(err)), "gb_bytes: must be");
-	ck_err(natgw_cost_prices_set(&p, "internet_out.per_gb_tiers.4.price=1", err,
-		sizeof(err)), "no such tier (there are 4)");
-	ck_err(natgw_cost_prices_set(&p, "internet_out.per_gb_tiers.x.price=1", err,
-		sizeof(err)), "unknown key internet_out.per_gb_tiers.x.price");
-	ck_err(natgw_cost_prices_set(&p, "internet_out.per_gb_tiers.0.cost=1", err,
-		sizeof(err)), "unknown key internet_out.per_gb_tiers.0.cost");
-	ck_err(natgw_cost_prices_set(&p, "internet_out.per_gb_tiers.1.upto_gb=5000", err,
-		sizeof(err)), "internet_out.per_gb_tiers.1.upto_gb: 5000 is not above");
-	ck_err(natgw_cost_prices_set(&p, "internet_out.per_gb_tiers.3.upto_gb=1e12", err,
-		sizeof(err)), "the last tier has no upper bound");
-	ck_assert_msg(memcmp(&p, &before, sizeof(p)) == 0, "a failed override changed prices");
+	for (i = 0; i < sizeof(bad_overrides) / sizeof(bad_overrides[0]); i++) {
+		const char *assignment = bad_overrides[i][0];
+
+		ck_err(natgw_cost_prices_set(&p, assignment, err, sizeof(err)), bad_overrides[i][1]);
+		ck_assert_msg(memcmp(&p, &before, sizeof(p)) == 0, "%s changed prices", assignment);
+	}
 }
 END_TEST
 
@@ -434,16 +432,17 @@ ck_report(const struct natgw_cost_report *r)
  *   total          $87.725 a month,                     $0.12017123 the run
  * Saving: $346.75 a month, $0.475 the run. (docs/cost.md works this example.)
  */
+static const struct natgw_cost_service example1[] = {
+	{"s3", NATGW_COST_S3, 0, 10 * GIB},
+	{"ecr.dkr", NATGW_COST_AWS, 0, GIB},
+	{"internet", NATGW_COST_INTERNET, GIB / 2, 0},
+};
+
 START_TEST(test_example_one_hour)
 {
-	const struct natgw_cost_service svc[] = {
-		{"s3", NATGW_COST_S3, 0, 10 * GIB},
-		{"ecr.dkr", NATGW_COST_AWS, 0, GIB},
-		{"internet", NATGW_COST_INTERNET, GIB / 2, 0},
-	};
 	struct natgw_cost_report r;
 
-	compute(&r, NULL, NULL, 3600, svc, 3);
+	compute(&r, NULL, NULL, 3600, example1, 3);
 	ck_report(&r);
 	ck_near(r.month_factor, 730);
 
@@ -803,11 +802,6 @@ END_TEST
 /* report_json, dumped and parsed back: the figures, the routes, the prices. */
 START_TEST(test_report_json_round_trip)
 {
-	const struct natgw_cost_service svc[] = {
-		{"s3", NATGW_COST_S3, 0, 10 * GIB},
-		{"ecr.dkr", NATGW_COST_AWS, 0, GIB},
-		{"internet", NATGW_COST_INTERNET, GIB / 2, 0},
-	};
 	struct natgw_cost_prices p, q;
 	struct natgw_cost_report r;
 	json_t *j, *back, *items, *it;
@@ -816,7 +810,7 @@ START_TEST(test_report_json_round_trip)
 	char *text;
 	size_t i;
 
-	compute(&r, NULL, NULL, 3600, svc, 3);
+	compute(&r, NULL, NULL, 3600, example1, 3);
 	ck_assert_int_eq(natgw_cost_report_json(&r, &j), 0);
 	text = json_dumps(j, 0);
 	ck_assert_ptr_nonnull(text);
@@ -879,18 +873,13 @@ END_TEST
 /* The printed bills: aligned, the example's figures, tiny run amounts shown. */
 START_TEST(test_report_print)
 {
-	const struct natgw_cost_service svc[] = {
-		{"s3", NATGW_COST_S3, 0, 10 * GIB},
-		{"ecr.dkr", NATGW_COST_AWS, 0, GIB},
-		{"internet", NATGW_COST_INTERNET, GIB / 2, 0},
-	};
 	struct natgw_cost_report r;
 	char *buf = NULL, *line, *save;
 	size_t len = 0;
 	FILE *f;
 	int n_rows = 0;
 
-	compute(&r, NULL, NULL, 3600, svc, 3);
+	compute(&r, NULL, NULL, 3600, example1, 3);
 	f = open_memstream(&buf, &len);
 	ck_assert_ptr_nonnull(f);
 	natgw_cost_report_print(&r, f);
