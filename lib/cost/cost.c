@@ -61,10 +61,11 @@ check_name(const char *name, size_t len, char *err, size_t errlen)
 	return 0;
 }
 
+typedef char name_t[NATGW_COST_NAME_MAX];
+
 /* The index of @p name among the @p n names of @p names, or -1. */
 static int
-find_name(const char (*names)[NATGW_COST_NAME_MAX], unsigned int n, const char *name,
-		size_t len)
+find_name(const name_t *names, unsigned int n, const char *name, size_t len)
 {
 	unsigned int i;
 
@@ -78,8 +79,8 @@ int
 natgw_cost_design_set_services(struct natgw_cost_design *d, const char *list, char *err,
 		size_t errlen)
 {
-	char names[NATGW_COST_MAX_SERVICES][NATGW_COST_NAME_MAX];
-	const char *s = list, *e, *end;
+	name_t names[NATGW_COST_MAX_SERVICES];
+	const char *s = list, *end;
 	unsigned int n = 0;
 
 	while (*s == ' ')
@@ -91,24 +92,27 @@ natgw_cost_design_set_services(struct natgw_cost_design *d, const char *list, ch
 		d->n_interface = 0;
 		return 0;
 	}
-	for (; s <= end; s = e + 1) {
-		e = memchr(s, ',', (size_t)(end - s));
-		if (e == NULL)
-			e = end;
+	for (;;) {
+		const char *comma = memchr(s, ',', (size_t)(end - s));
+		const char *e = comma != NULL ? comma : end;
+
 		while (s < e && *s == ' ')
 			s++;
 		while (e > s && e[-1] == ' ')
 			e--;
 		if (check_name(s, (size_t)(e - s), err, errlen) < 0)
 			return -1;
-		if (find_name((const char (*)[NATGW_COST_NAME_MAX])names, n, s, (size_t)(e - s)) >= 0)
-			return cost_fail(err, errlen, "service \"%.*s\" listed twice", (int)(e - s), s);
+		if (find_name((const name_t *)names, n, s, (size_t)(e - s)) >= 0)
+			return cost_fail(err, errlen, "service \"%.*s\" listed twice",
+				(int)(e - s), s);
 		if (n == NATGW_COST_MAX_SERVICES)
-			return cost_fail(err, errlen, "more than %d services", NATGW_COST_MAX_SERVICES);
+			return cost_fail(err, errlen, "more than %d services",
+				NATGW_COST_MAX_SERVICES);
 		memcpy(names[n], s, (size_t)(e - s));
 		names[n++][e - s] = 0;
-		while (*e == ' ')
-			e++;
+		if (comma == NULL)
+			break;
+		s = comma + 1;
 	}
 	memcpy(d->interface, names, sizeof(names[0]) * n);
 	d->n_interface = n;
@@ -125,6 +129,11 @@ natgw_cost_design_defaults(struct natgw_cost_design *d)
 	natgw_cost_design_set_services(d, NATGW_COST_DEFAULT_INTERFACE, NULL, 0);
 }
 
+/* A bill's lines: NAT hours and data, gateway endpoint hours and data,
+ * interface endpoint hours and tiers, the internet's free part and tiers. */
+_Static_assert(NATGW_COST_MAX_ITEMS >= 5 + 2 * NATGW_COST_MAX_TIERS + 1,
+	"room for every line of a bill");
+
 /* Add a line of @p qty_month units at @p price to @p b. */
 static void __attribute__((format(printf, 7, 8)))
 add_item(struct natgw_cost_bill *b, double factor, const char *key, const char *unit,
@@ -134,7 +143,7 @@ add_item(struct natgw_cost_bill *b, double factor, const char *key, const char *
 	va_list ap;
 
 	if (b->n == NATGW_COST_MAX_ITEMS)
-		return; /* cannot happen: at most 6 + 2 × NATGW_COST_MAX_TIERS + 1 lines */
+		return; /* cannot happen (the assertion above) */
 	it = &b->item[b->n++];
 	snprintf(it->key, sizeof(it->key), "%s", key);
 	va_start(ap, what);
@@ -167,7 +176,8 @@ add_tiered(struct natgw_cost_bill *b, double factor, const char *key, const char
 		if (ts->n == 1)
 			add_item(b, factor, k, "GB", q, t->price, "%s", label);
 		else if (i == 0)
-			add_item(b, factor, k, "GB", q, t->price, "%s, first %.0f GB", label, t->upto_gb);
+			add_item(b, factor, k, "GB", q, t->price, "%s, first %.0f GB", label,
+				t->upto_gb);
 		else if (i + 1 < ts->n)
 			add_item(b, factor, k, "GB", q, t->price, "%s, next %.0f GB", label,
 				t->upto_gb - lo);
@@ -203,8 +213,8 @@ route_of(const struct natgw_cost_design *d, const char *name, enum natgw_cost_cl
 {
 	if (d->gateway_endpoints && (c == NATGW_COST_S3 || c == NATGW_COST_DYNAMODB))
 		return NATGW_COST_VIA_GATEWAY_ENDPOINT;
-	if (c != NATGW_COST_INTERNET && find_name((const char (*)[NATGW_COST_NAME_MAX])d->interface,
-			d->n_interface, name, strlen(name)) >= 0)
+	if (c != NATGW_COST_INTERNET && find_name((const name_t *)d->interface, d->n_interface,
+			name, strlen(name)) >= 0)
 		return NATGW_COST_VIA_INTERFACE_ENDPOINT;
 	return NATGW_COST_VIA_NAT;
 }
@@ -219,11 +229,12 @@ volumes_of(const struct natgw_cost_report *r, bool all_nat, struct volumes *v)
 
 	memset(v, 0, sizeof(*v));
 	for (i = 0; i < r->n; i++) {
-		double gb = ((double)r->svc[i].bytes_out + (double)r->svc[i].bytes_in) * to_gb_month;
-		bool used = r->svc[i].bytes_out + r->svc[i].bytes_in > 0;
+		double out = (double)r->svc[i].bytes_out * to_gb_month;
+		double gb = out + (double)r->svc[i].bytes_in * to_gb_month;
+		bool used = (r->svc[i].bytes_out | r->svc[i].bytes_in) != 0;
 
 		if (r->svc[i].cls == NATGW_COST_INTERNET)
-			v->internet_out += (double)r->svc[i].bytes_out * to_gb_month;
+			v->internet_out += out;
 		switch (all_nat ? NATGW_COST_VIA_NAT : r->svc[i].route) {
 		case NATGW_COST_VIA_NAT:
 			v->nat += gb;
@@ -252,8 +263,9 @@ bill(const struct natgw_cost_report *r, bool all_nat, struct natgw_cost_bill *b)
 
 	volumes_of(r, all_nat, &v);
 	if (all_nat || v.nat_used)
-		add_item(b, f, "nat_gateway.per_hour", "hour", d->n_nat * h, p->nat_gateway.per_hour,
-			"NAT gateway hours (%u gateway%s)", d->n_nat, d->n_nat == 1 ? "" : "s");
+		add_item(b, f, "nat_gateway.per_hour", "hour", d->n_nat * h,
+			p->nat_gateway.per_hour, "NAT gateway hours (%u gateway%s)", d->n_nat,
+			d->n_nat == 1 ? "" : "s");
 	if (v.nat > 0)
 		add_item(b, f, "nat_gateway.per_gb", "GB", v.nat, p->nat_gateway.per_gb,
 			"NAT gateway data processed");
@@ -261,8 +273,8 @@ bill(const struct natgw_cost_report *r, bool all_nat, struct natgw_cost_bill *b)
 		add_item(b, f, "gateway_endpoint.per_hour", "hour", v.n_gateway * h,
 			p->gateway_endpoint.per_hour, "Gateway endpoint hours (%u endpoint%s)",
 			v.n_gateway, v.n_gateway == 1 ? "" : "s");
-		add_item(b, f, "gateway_endpoint.per_gb", "GB", v.gateway, p->gateway_endpoint.per_gb,
-			"Gateway endpoint data");
+		add_item(b, f, "gateway_endpoint.per_gb", "GB", v.gateway,
+			p->gateway_endpoint.per_gb, "Gateway endpoint data");
 	}
 	if (v.n_interface > 0) {
 		add_item(b, f, "interface_endpoint.per_hour", "hour", v.n_interface * d->n_az * h,

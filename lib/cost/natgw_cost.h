@@ -51,7 +51,7 @@ enum natgw_cost_class {
 
 /** One band of a tiered per-GB price. */
 struct natgw_cost_tier {
-	double upto_gb; /**< upper bound of the band, GB a month, cumulative; INFINITY for the last */
+	double upto_gb; /**< the band's upper bound, GB a month from 0; INFINITY for the last */
 	double price;   /**< USD per GB in the band */
 };
 
@@ -176,7 +176,7 @@ enum natgw_cost_route {
 
 /** One line of a bill: amount = quantity × unit price, for the run and a month. */
 struct natgw_cost_item {
-	char key[48];         /**< stable name: "nat_gateway.per_hour", "internet_out.free_gb", ... */
+	char key[48];         /**< the price's key: "nat_gateway.per_hour", ... */
 	char what[80];        /**< for a person */
 	const char *unit;     /**< "hour" or "GB" */
 	double qty_run, qty_month;

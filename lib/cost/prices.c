@@ -85,7 +85,8 @@ static const struct {
 } tier_keys[] = {
 	{"interface_endpoint.per_gb_tiers",
 		offsetof(struct natgw_cost_prices, interface_endpoint.per_gb_tiers)},
-	{"internet_out.per_gb_tiers", offsetof(struct natgw_cost_prices, internet_out.per_gb_tiers)},
+	{"internet_out.per_gb_tiers",
+		offsetof(struct natgw_cost_prices, internet_out.per_gb_tiers)},
 };
 #define N_TIER_KEYS (sizeof(tier_keys) / sizeof(tier_keys[0]))
 
@@ -220,8 +221,8 @@ check_value(const char *name, enum check c, double v, char *why, size_t n)
 		break;
 	case CHECK_WHOLE:
 		if (v < 1 || v > 9007199254740992.0 || v != floor(v))
-			return cost_fail(why, n, "%s: must be a whole number of at least 1 (%g)", name,
-				v);
+			return cost_fail(why, n, "%s: must be a whole number of at least 1 (%g)",
+				name, v);
 		break;
 	}
 	return 0;
@@ -245,8 +246,8 @@ check_tiers(const struct natgw_cost_prices *p, char *why, size_t n)
 			double b = ts->tier[i].upto_gb;
 
 			if (i + 1 == ts->n && !isinf(b))
-				return cost_fail(why, n, "%s.%u.upto_gb: the last tier has no upper "
-					"bound (null), not %g", tier_keys[t].name, i, b);
+				return cost_fail(why, n, "%s.%u.upto_gb: the last tier has no "
+					"upper bound (null), not %g", tier_keys[t].name, i, b);
 			if (i + 1 < ts->n && isinf(b))
 				return cost_fail(why, n, "%s.%u.upto_gb: only the last tier is "
 					"unbounded", tier_keys[t].name, i);
@@ -280,17 +281,18 @@ struct load {
 static int
 load_string(struct load *l, const char *name, const json_t *v, char *why, size_t n)
 {
-	char *dst = strcmp(name, "region") == 0 ? l->p->region : l->p->source;
-	size_t room = strcmp(name, "region") == 0 ? sizeof(l->p->region) : sizeof(l->p->source);
+	bool region = strcmp(name, "region") == 0;
+	char *dst = region ? l->p->region : l->p->source;
+	size_t room = region ? sizeof(l->p->region) : sizeof(l->p->source);
 
 	if (!json_is_string(v))
 		return cost_fail(why, n, "%s: not a string", name);
 	if (json_string_length(v) >= room)
 		return cost_fail(why, n, "%s: longer than %zu characters", name, room - 1);
-	if (strcmp(name, "region") == 0 && json_string_length(v) == 0)
+	if (region && json_string_length(v) == 0)
 		return cost_fail(why, n, "region: empty");
 	memcpy(dst, json_string_value(v), json_string_length(v) + 1);
-	l->seen[dst == l->p->region ? SEEN_REGION : SEEN_SOURCE] = true;
+	l->seen[region ? SEEN_REGION : SEEN_SOURCE] = true;
 	return 0;
 }
 
@@ -384,10 +386,11 @@ load_missing(const struct load *l, char *why, size_t n)
 			return cost_fail(why, n, "missing key %s", tier_keys[t].name);
 		for (i = 0; i < ts->n; i++) {
 			if (!l->seen[SEEN_TIER(t, i, 0)])
-				return cost_fail(why, n, "missing key %s.%u.upto_gb", tier_keys[t].name,
-					i);
+				return cost_fail(why, n, "missing key %s.%u.upto_gb",
+					tier_keys[t].name, i);
 			if (!l->seen[SEEN_TIER(t, i, 1)])
-				return cost_fail(why, n, "missing key %s.%u.price", tier_keys[t].name, i);
+				return cost_fail(why, n, "missing key %s.%u.price",
+					tier_keys[t].name, i);
 		}
 	}
 	return 0;
@@ -511,8 +514,8 @@ natgw_cost_prices_json(const struct natgw_cost_prices *p, json_t **out)
 		double v = *(const double *)((const char *)p + num_keys[k].off);
 
 		sec = json_section(o, num_keys[k].name, &leaf);
-		rc = sec == NULL ? -1 : json_object_set_new(sec, leaf,
-			num_keys[k].check == CHECK_WHOLE ? json_integer((json_int_t)v) : json_real(v));
+		rc = sec == NULL ? -1 : json_object_set_new(sec, leaf, num_keys[k].check ==
+			CHECK_WHOLE ? json_integer((json_int_t)v) : json_real(v));
 	}
 	for (k = 0; rc == 0 && k < N_TIER_KEYS; k++) {
 		sec = json_section(o, tier_keys[k].name, &leaf);

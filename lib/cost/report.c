@@ -70,7 +70,8 @@ natgw_cost_report_json(const struct natgw_cost_report *r, json_t **out)
 	if (natgw_cost_prices_json(&r->prices, &prices) < 0)
 		return -1;
 	o = json_pack("{sfsfsososososos{sfsf}}", "span_s", r->span_s,
-		"month_factor", r->month_factor, "prices", prices, "design", design_json(&r->design),
+		"month_factor", r->month_factor, "prices", prices,
+		"design", design_json(&r->design),
 		"services", services_json(r), "nat", bill_json(&r->nat),
 		"endpoints", bill_json(&r->endpoints),
 		"saving", "run", r->saving_run, "month", r->saving_month);
@@ -166,7 +167,7 @@ natgw_cost_report_print(const struct natgw_cost_report *r, FILE *f)
 		W_AMOUNT, fmt_num(a, sizeof(a), r->saving_run, "$", true),
 		W_AMOUNT, fmt_num(b, sizeof(b), r->saving_month, "$", true));
 	if (r->nat.month > 0)
-		fprintf(f, " (%s%%)", fmt_num(c, sizeof(c), 100 * r->saving_month / r->nat.month, "",
-			false));
+		fprintf(f, " (%s%%)", fmt_num(c, sizeof(c),
+			100 * r->saving_month / r->nat.month, "", false));
 	fputc('\n', f);
 }

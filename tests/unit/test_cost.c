@@ -335,7 +335,8 @@ START_TEST(test_overrides)
 	for (i = 0; i < sizeof(bad_overrides) / sizeof(bad_overrides[0]); i++) {
 		const char *assignment = bad_overrides[i][0];
 
-		ck_err(natgw_cost_prices_set(&p, assignment, err, sizeof(err)), bad_overrides[i][1]);
+		ck_err(natgw_cost_prices_set(&p, assignment, err, sizeof(err)),
+			bad_overrides[i][1]);
 		ck_assert_msg(memcmp(&p, &before, sizeof(p)) == 0, "%s changed prices", assignment);
 	}
 }
@@ -833,7 +834,8 @@ START_TEST(test_report_json_round_trip)
 	items = json_object_get(json_object_get(back, "endpoints"), "items");
 	ck_assert_uint_eq(json_array_size(items), r.endpoints.n);
 	json_array_foreach(items, i, it) {
-		ck_assert_str_eq(json_string_value(json_object_get(it, "key")), r.endpoints.item[i].key);
+		ck_assert_str_eq(json_string_value(json_object_get(it, "key")),
+			r.endpoints.item[i].key);
 		ck_assert_str_eq(json_string_value(json_object_get(it, "unit")),
 			r.endpoints.item[i].unit);
 		month += json_real_value(json_object_get(it, "month"));
