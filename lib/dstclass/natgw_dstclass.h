@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Destination classes: where a destination address's bytes go (S3, DynamoDB,
+ * another AWS service, the internet) and, for an AWS service, which one, so
+ * that a user can see what a VPC endpoint would take off the NAT gateway.
+ *
+ * Three sources, the first that knows wins:
+ *  - a name learned from the traffic itself, per address: the A records of DNS
+ *    responses (natgw_dst_learn_dns()) and the server name of TLS ClientHellos
+ *    (natgw_dst_learn_sni()), mapped to a service by natgw_dst_name_service();
+ *  - AWS's published address ranges (ip-ranges.json, IPv4), loaded once into a
+ *    longest-prefix-match table shared read-only by every instance
+ *    (natgw_dst_ranges_load());
+ *  - otherwise the internet (service 0).
+ * A learned name that says only "internet" or "another AWS address" gives way
+ * to a prefix that says more (S3, DynamoDB, CloudFront, EC2): see
+ * natgw_dst_classify().
+ *
+ * Service ids are small integers, stable within a build; reports use the
+ * names, which are stable across versions. Addresses are in network byte
+ * order everywhere, as in struct natgw_flow_key. Nothing here reads a clock.
+ */
+#ifndef NATGW_DSTCLASS_H
+#define NATGW_DSTCLASS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/** A learned name's bytes with its NUL: a DNS name has 253 at most. */
+#define NATGW_DST_NAME_MAX 254
+/** A region's bytes with its NUL ("us-gov-west-1", "GLOBAL"). */
+#define NATGW_DST_REGION_MAX 32
+/** Most distinct regions one ip-ranges file may name (index 0 is "unknown"). */
+#define NATGW_DST_MAX_REGIONS 255
+
+/**
+ * The services, by id. Names (natgw_dst_service_name()) in quotes; the VPC
+ * endpoint each can use is in the table in service.c and
+ * docs/accounting.md.
+ */
+enum natgw_dst_service_id {
+	NATGW_DST_INTERNET = 0,      /**< "internet": not AWS, or not known */
+	NATGW_DST_S3,                /**< "s3" (gateway endpoint) */
+	NATGW_DST_DYNAMODB,          /**< "dynamodb" (gateway endpoint) */
+	NATGW_DST_ECR_API,           /**< "ecr.api" */
+	NATGW_DST_ECR_DKR,           /**< "ecr.dkr" */
+	NATGW_DST_ECS,               /**< "ecs" */
+	NATGW_DST_ECS_AGENT,         /**< "ecs-agent" */
+	NATGW_DST_ECS_TELEMETRY,     /**< "ecs-telemetry" */
+	NATGW_DST_LOGS,              /**< "logs" (CloudWatch Logs) */
+	NATGW_DST_SECRETSMANAGER,    /**< "secretsmanager" */
+	NATGW_DST_STS,               /**< "sts" */
+	NATGW_DST_SSM,               /**< "ssm" */
+	NATGW_DST_SSMMESSAGES,       /**< "ssmmessages" */
+	NATGW_DST_EC2MESSAGES,       /**< "ec2messages" */
+	NATGW_DST_KMS,               /**< "kms" */
+	NATGW_DST_MONITORING,        /**< "monitoring" (CloudWatch metrics) */
+	NATGW_DST_SQS,               /**< "sqs" */
+	NATGW_DST_SNS,               /**< "sns" */
+	NATGW_DST_EC2_API,           /**< "ec2-api": the EC2 API (endpoint "ec2") */
+	NATGW_DST_LAMBDA,            /**< "lambda" */
+	NATGW_DST_EVENTS,            /**< "events" (EventBridge) */
+	NATGW_DST_XRAY,              /**< "xray" */
+	NATGW_DST_KINESIS_STREAMS,   /**< "kinesis-streams" */
+	NATGW_DST_KINESIS_FIREHOSE,  /**< "kinesis-firehose" */
+	NATGW_DST_STATES,            /**< "states" (Step Functions) */
+	NATGW_DST_ELB,               /**< "elasticloadbalancing" (the ELB API) */
+	NATGW_DST_AUTOSCALING,       /**< "autoscaling" */
+	NATGW_DST_EXECUTE_API,       /**< "execute-api" (API Gateway) */
+	NATGW_DST_ECR_PUBLIC,        /**< "ecr-public" (public.ecr.aws; no endpoint) */
+	NATGW_DST_EC2,               /**< "ec2": EC2 public addresses, no endpoint */
+	NATGW_DST_CLOUDFRONT,        /**< "cloudfront" */
+	NATGW_DST_AWS,               /**< "aws": any other AWS address or service */
+	NATGW_DST_N_SERVICES
+};
+
+/** What a service is, for accounting. */
+enum natgw_dst_class {
+	NATGW_DST_CLASS_INTERNET, /**< "internet" */
+	NATGW_DST_CLASS_S3,       /**< "s3" */
+	NATGW_DST_CLASS_DYNAMODB, /**< "dynamodb" */
+	NATGW_DST_CLASS_AWS,      /**< "aws": any other AWS service or address */
+	NATGW_DST_CLASS_MAX
+};
+
+/** The kind of VPC endpoint that can carry a service's traffic. */
+enum natgw_dst_endpoint {
+	NATGW_DST_EP_NONE,      /**< none: the NAT gateway or nothing */
+	NATGW_DST_EP_GATEWAY,   /**< a gateway endpoint (free) */
+	NATGW_DST_EP_INTERFACE, /**< an interface endpoint (PrivateLink) */
+};
+
+/** What decided a classification. */
+enum natgw_dst_source {
+	NATGW_DST_SRC_NONE,     /**< "none": nothing knew the address */
+	NATGW_DST_SRC_DNS,      /**< "dns": a name from a DNS response */
+	NATGW_DST_SRC_SNI,      /**< "sni": a name from a TLS ClientHello */
+	NATGW_DST_SRC_IPRANGES, /**< "ip-ranges": AWS's published prefixes */
+	NATGW_DST_SRC_MAX
+};
+
+/* ---------------------------------------------------------- the service table */
+
+/** @return the number of services (ids are 0 .. this - 1). */
+unsigned int natgw_dst_n_services(void);
+
+/** @return the service's report name ("s3", "ecr.api"), or NULL for an unknown id. */
+const char *natgw_dst_service_name(unsigned int id);
+
+/** @return the service's class (NATGW_DST_CLASS_INTERNET for an unknown id). */
+enum natgw_dst_class natgw_dst_service_class(unsigned int id);
+
+/** @return the kind of VPC endpoint the service can use (NONE for an unknown id). */
+enum natgw_dst_endpoint natgw_dst_service_endpoint(unsigned int id);
+
+/**
+ * @return the endpoint's service name as AWS spells it after
+ * `com.amazonaws.<region>.` ("ecr.api" for ecr.api, "ec2" for ec2-api, "s3"
+ * for the S3 gateway endpoint), or NULL where there is no endpoint.
+ */
+const char *natgw_dst_service_endpoint_name(unsigned int id);
+
+/**
+ * The id of a report name, case-insensitively: for configuration lists such
+ * as "ecr.api,ecr.dkr,logs". @return the id, or -1 for a name not in the table.
+ */
+int natgw_dst_service_by_name(const char *name);
+
+/** @return the class's name ("internet", "s3", "dynamodb", "aws"), or NULL. */
+const char *natgw_dst_class_name(enum natgw_dst_class c);
+
+/** @return the source's name ("none", "dns", "sni", "ip-ranges"), or NULL. */
+const char *natgw_dst_source_name(enum natgw_dst_source s);
+
+/**
+ * The service a DNS name belongs to: a pure function of the name.
+ * Case-insensitive; a trailing dot is fine. Names under amazonaws.com,
+ * amazonaws.com.cn, api.aws and on.aws that name no service in the table are
+ * NATGW_DST_AWS, *.cloudfront.net is NATGW_DST_CLOUDFRONT, anything else
+ * (or anything that is not a host name) NATGW_DST_INTERNET.
+ * @param region_out if not NULL, gets the name's AWS region in lower case
+ *   ("us-east-1"), or "" when the name has none; cut to @p region_len.
+ * @return the service id.
+ */
+int natgw_dst_name_service(const char *dns_name, char *region_out, size_t region_len);
+
+#endif /* NATGW_DSTCLASS_H */
