@@ -145,4 +145,62 @@ const char *natgw_dst_source_name(enum natgw_dst_source s);
  */
 int natgw_dst_name_service(const char *dns_name, char *region_out, size_t region_len);
 
+/* ------------------------------------------------------ AWS's address ranges */
+
+struct natgw_dst_ranges;
+
+/**
+ * Load AWS's ip-ranges.json: every IPv4 prefix ("prefixes"; "ipv6_prefixes"
+ * is skipped) into a longest-prefix-match table (DPDK rte_lpm), with its
+ * service and region. A prefix listed under several services takes the most
+ * specific: S3 and DYNAMODB, then CLOUDFRONT, then any other named service,
+ * then EC2, then AMAZON. S3, DYNAMODB, EC2 and CLOUDFRONT map to their
+ * services, every other name to NATGW_DST_AWS. Every region is kept.
+ * The table takes about 64 MiB of DPDK memory (rte_lpm's 2^24-entry first
+ * level) and needs the EAL. It is read-only once loaded: any number of
+ * instances and cores may share it.
+ * @param err gets a one-line reason on failure, naming @p path and, for a bad
+ *   entry, where it is ("FILE: prefixes[12].ip_prefix: not an IPv4 prefix:
+ *   1.2.3/33"). A malformed entry fails the load; none is skipped.
+ * @return the table, or NULL.
+ */
+struct natgw_dst_ranges *natgw_dst_ranges_load(const char *path, char *err, size_t errlen);
+
+/** Free a table; NULL is fine. */
+void natgw_dst_ranges_free(struct natgw_dst_ranges *r);
+
+/**
+ * Look an address (network order) up in the prefixes.
+ * @param region if not NULL, gets the prefix's region index (0 on a miss).
+ * @return the service id, NATGW_DST_INTERNET on a miss (or @p r NULL).
+ */
+unsigned int natgw_dst_ranges_lookup(const struct natgw_dst_ranges *r, uint32_t ip,
+		uint8_t *region);
+
+/** @return the number of distinct IPv4 prefixes loaded (0 for NULL). */
+uint32_t natgw_dst_ranges_count(const struct natgw_dst_ranges *r);
+
+/** @return the file's createDate ("2026-08-22-15-17-05"), or "" if it has none
+ * (or @p r is NULL). */
+const char *natgw_dst_ranges_date(const struct natgw_dst_ranges *r);
+
+/**
+ * @return the name of region index @p idx ("us-east-1", "GLOBAL"), or "" for
+ * 0, an index the table does not have, or @p r NULL.
+ */
+const char *natgw_dst_region_name(const struct natgw_dst_ranges *r, unsigned int idx);
+
+/**
+ * @return the index of region @p name (as the file spells it; compared
+ * case-insensitively), or 0 when the file names no such region: for comparing
+ * lookups against a configured region by number.
+ */
+unsigned int natgw_dst_region_index(const struct natgw_dst_ranges *r, const char *name);
+
+/**
+ * @return the ip-ranges.json natgw ships: the installed copy if it exists,
+ * else the build tree's.
+ */
+const char *natgw_dst_default_ipranges_path(void);
+
 #endif /* NATGW_DSTCLASS_H */

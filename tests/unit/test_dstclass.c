@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Check suite for destination classes (lib/dstclass): the service table and
- * DNS names to services.
+ * Check suite for destination classes (lib/dstclass): the service table, DNS
+ * names to services, the shipped ip-ranges.json against known addresses and
+ * a brute-force reading of the same file, and malformed ip-ranges files.
  */
 #include <check.h>
 #include <errno.h>
@@ -18,10 +19,45 @@
 #include "natgw_dstclass.h"
 #include "natgw_test.h"
 
+static struct natgw_dst_ranges *shipped;
+
 static void
 setup(void)
 {
 	natgw_test_eal();
+}
+
+/* The shipped file, loaded once for the process. */
+static struct natgw_dst_ranges *
+ranges(void)
+{
+	char err[256] = "";
+
+	if (shipped == NULL) {
+		shipped = natgw_dst_ranges_load(NATGW_BUILDDATA "/" NATGW_IPRANGES, err,
+			sizeof(err));
+		ck_assert_msg(shipped != NULL, "%s", err);
+	}
+	return shipped;
+}
+
+static uint32_t
+ip(const char *s)
+{
+	struct in_addr a;
+
+	ck_assert_int_eq(inet_pton(AF_INET, s, &a), 1);
+	return a.s_addr; /* network order */
+}
+
+/* xorshift64*: reproducible bytes. */
+static uint64_t
+rnd(uint64_t *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * 0x2545f4914f6cdd1dull;
 }
 
 static int
@@ -295,17 +331,352 @@ START_TEST(test_name_regions)
 }
 END_TEST
 
+/* ------------------------------------------------------------- ip-ranges */
+
+/* Looked up by hand in data/aws-ip-ranges.json (createDate 2026-08-22). */
+static const struct svc_case prefix_cases[] = {
+	{"52.217.84.12", "s3", "us-east-1"},        /* 52.216.0.0/15: S3, AMAZON */
+	{"16.182.65.41", "s3", "us-east-1"},        /* 16.182.0.0/16: S3, AMAZON */
+	{"3.5.140.7", "s3", "ap-northeast-2"},      /* 3.5.140.0/22: AMAZON, S3, EC2 */
+	{"3.218.182.10", "dynamodb", "us-east-1"},  /* 3.218.180.0/22: DYNAMODB */
+	{"52.94.24.5", "dynamodb", "eu-west-1"},    /* 52.94.24.0/23: AMAZON, DYNAMODB */
+	{"23.254.120.9", "ec2", "sa-west-1"},       /* 23.254.120.0/21: AMAZON, EC2 */
+	{"54.222.88.1", "ec2", "cn-north-1"},       /* 54.222.88.0/24: AMAZON, EC2 */
+	{"44.200.1.1", "ec2", "us-east-1"},         /* 44.192.0.0/11: EC2 only */
+	{"3.4.12.4", "aws", "eu-west-1"},           /* 3.4.12.4/32: AMAZON only */
+	{"3.4.12.5", "aws", "us-east-1"},           /* the next /32: another region */
+	{"3.4.12.10", "internet", ""},              /* between /32s */
+	{"52.94.133.131", "aws", "us-east-1"},      /* 52.94.132.0/22: AMAZON (ECS) */
+	{"44.213.79.104", "aws", "us-east-1"},      /* 44.213.78.0/23 AMAZON in EC2 /11 */
+	{"140.179.144.129", "aws", "cn-north-1"},   /* API_GATEWAY /25 in EC2 /16 */
+	{"23.228.249.1", "cloudfront", "GLOBAL"},   /* 23.228.249.0/24: AMAZON, CLOUDFRONT */
+	{"8.8.8.8", "internet", ""},
+	{"140.82.112.6", "internet", ""},
+	{"10.0.0.1", "internet", ""},
+	{"0.0.0.0", "internet", ""},
+	{"255.255.255.255", "internet", ""},
+};
+
+START_TEST(test_prefixes_known)
+{
+	struct natgw_dst_ranges *r = ranges();
+	unsigned int i;
+
+	ck_assert_uint_eq(natgw_dst_ranges_count(r), 7905); /* distinct IPv4 prefixes */
+	ck_assert_str_eq(natgw_dst_ranges_date(r), "2026-08-22-15-17-05");
+	for (i = 0; i < sizeof(prefix_cases) / sizeof(prefix_cases[0]); i++) {
+		const struct svc_case *c = &prefix_cases[i];
+		uint8_t region = 99;
+		unsigned int id = natgw_dst_ranges_lookup(r, ip(c->in), &region);
+
+		ck_assert_msg((int)id == svc(c->service), "%s: %s, not %s", c->in,
+			natgw_dst_service_name(id), c->service);
+		ck_assert_msg(strcmp(natgw_dst_region_name(r, region), c->region) == 0,
+			"%s: region %s, not %s", c->in, natgw_dst_region_name(r, region), c->region);
+		if (c->region[0] != '\0')
+			ck_assert_uint_eq(natgw_dst_region_index(r, c->region), region);
+		else
+			ck_assert_uint_eq(region, 0);
+	}
+	ck_assert_str_eq(natgw_dst_region_name(r, 0), "");
+	ck_assert_str_eq(natgw_dst_region_name(r, 255), "");
+	ck_assert_str_eq(natgw_dst_region_name(NULL, 1), "");
+	ck_assert_uint_eq(natgw_dst_region_index(r, "mars-north-1"), 0);
+	ck_assert_uint_eq(natgw_dst_region_index(r, "global"), natgw_dst_region_index(r, "GLOBAL"));
+	ck_assert_uint_ne(natgw_dst_region_index(r, "GLOBAL"), 0);
+	ck_assert_uint_eq(natgw_dst_region_index(NULL, "us-east-1"), 0);
+	ck_assert_uint_eq(natgw_dst_ranges_lookup(NULL, ip("52.217.84.12"), NULL),
+		NATGW_DST_INTERNET);
+}
+END_TEST
+
+/* What the file says of an address, read the slow way: of every prefix that
+ * holds it, the longest; of those, the most specific service. */
+struct oracle_entry {
+	uint32_t net, mask;
+	int depth, rank, id;
+	const char *region;
+};
+
+static int
+oracle_rank(const char *s, int *id)
+{
+	if (strcmp(s, "S3") == 0 || strcmp(s, "DYNAMODB") == 0) {
+		*id = s[0] == 'S' ? NATGW_DST_S3 : NATGW_DST_DYNAMODB;
+		return 4;
+	}
+	*id = NATGW_DST_AWS;
+	if (strcmp(s, "CLOUDFRONT") == 0) {
+		*id = NATGW_DST_CLOUDFRONT;
+		return 3;
+	}
+	if (strcmp(s, "EC2") == 0) {
+		*id = NATGW_DST_EC2;
+		return 1;
+	}
+	return strcmp(s, "AMAZON") == 0 ? 0 : 2;
+}
+
+START_TEST(test_prefixes_brute_force)
+{
+	struct natgw_dst_ranges *r = ranges();
+	json_t *root = json_load_file(NATGW_BUILDDATA "/" NATGW_IPRANGES, 0, NULL);
+	json_t *pfx = json_object_get(root, "prefixes");
+	size_t n = json_array_size(pfx), i, j, k;
+	struct oracle_entry *e = calloc(n, sizeof(*e));
+	uint64_t seed = 7;
+
+	ck_assert_ptr_nonnull(e);
+	ck_assert_uint_gt(n, 10000);
+	for (i = 0; i < n; i++) {
+		json_t *o = json_array_get(pfx, i);
+		const char *p = json_string_value(json_object_get(o, "ip_prefix"));
+		char a[32];
+		struct in_addr in;
+
+		ck_assert_int_eq(sscanf(p, "%31[0-9.]/%d", a, &e[i].depth), 2);
+		ck_assert_int_eq(inet_pton(AF_INET, a, &in), 1);
+		e[i].net = ntohl(in.s_addr);
+		e[i].mask = e[i].depth == 0 ? 0 : UINT32_MAX << (32 - e[i].depth);
+		e[i].rank = oracle_rank(json_string_value(json_object_get(o, "service")), &e[i].id);
+		e[i].region = json_string_value(json_object_get(o, "region"));
+	}
+	/* Each prefix's first and last address and one at random inside it, and
+	 * as many random addresses anywhere. */
+	for (i = 0; i < 4 * n; i++) {
+		uint32_t a, nbo;
+		const struct oracle_entry *best = NULL;
+		unsigned int id;
+		uint8_t region;
+
+		k = i % n;
+		switch (i / n) {
+		case 0: a = e[k].net; break;
+		case 1: a = e[k].net | ~e[k].mask; break;
+		case 2: a = e[k].net | ((uint32_t)rnd(&seed) & ~e[k].mask); break;
+		default: a = (uint32_t)rnd(&seed); break;
+		}
+		for (j = 0; j < n; j++) {
+			if ((a & e[j].mask) != e[j].net)
+				continue;
+			if (best == NULL || e[j].depth > best->depth ||
+					(e[j].depth == best->depth && e[j].rank > best->rank))
+				best = &e[j];
+		}
+		nbo = htonl(a);
+		id = natgw_dst_ranges_lookup(r, nbo, &region);
+		if (best == NULL) {
+			ck_assert_uint_eq(id, NATGW_DST_INTERNET);
+			ck_assert_uint_eq(region, 0);
+		} else {
+			ck_assert_msg((int)id == best->id, "%08x: %s, not %s", a,
+				natgw_dst_service_name(id), natgw_dst_service_name((unsigned int)best->id));
+			ck_assert_str_eq(natgw_dst_region_name(r, region), best->region);
+		}
+	}
+	free(e);
+	json_decref(root);
+}
+END_TEST
+
+START_TEST(test_default_path)
+{
+	const char *p = natgw_dst_default_ipranges_path();
+	const char *tail = "/aws-ip-ranges.json";
+
+	ck_assert_ptr_nonnull(p);
+	ck_assert_uint_gt(strlen(p), strlen(tail));
+	ck_assert_str_eq(p + strlen(p) - strlen(tail), tail);
+	ck_assert_int_eq(access(p, R_OK), 0);
+}
+END_TEST
+
+/* A temporary directory for ip-ranges files. */
+static char tmpdir[64];
+
+static const char *
+write_json(const char *name, const char *text)
+{
+	static char path[128];
+	FILE *f;
+
+	if (tmpdir[0] == '\0') {
+		snprintf(tmpdir, sizeof(tmpdir), "/tmp/natgw-dst-XXXXXX");
+		ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	}
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+/* Load @p text; it must fail with exactly "PATH: @p want". */
+static void
+load_fails(const char *text, const char *want)
+{
+	const char *path = write_json("bad.json", text);
+	char err[512] = "", expect[512];
+
+	ck_assert_ptr_null(natgw_dst_ranges_load(path, err, sizeof(err)));
+	snprintf(expect, sizeof(expect), "%s: %s", path, want);
+	ck_assert_str_eq(err, expect);
+	ck_assert_ptr_null(strchr(err, '\n'));
+	unlink(path);
+}
+
+#define ENTRY(p, r, s) "{\"ip_prefix\": \"" p "\", \"region\": \"" r "\", \"service\": \"" s \
+	"\", \"network_border_group\": \"" r "\"}"
+#define OK_ENTRY ENTRY("198.51.100.0/24", "us-east-1", "AMAZON")
+
+START_TEST(test_ranges_errors)
+{
+	char err[512], many[32768], bad_prefix[4096];
+	const char *path;
+	size_t o = 0;
+	unsigned int i;
+	static const char *const not_prefixes[] = {
+		"1.2.3/33", "1.2.3.4/33", "256.1.1.0/24", "01.2.3.0/24", "1.2.3.0/", "1.2.3.0/0",
+		"1.2.3.0/24 ", " 1.2.3.0/24", "1.2.3.0", "1.2.3.0/024", "1.2.3.0.0/24",
+		"2600:1f14::/35", "", "1.2.3.0/-1", "1.2.3.+0/24", "1.2.3.0/99999999999",
+	};
+
+	/* the example in the brief, at index 12 */
+	o = (size_t)snprintf(bad_prefix, sizeof(bad_prefix), "{\"prefixes\": [");
+	for (i = 0; i < 12; i++)
+		o += (size_t)snprintf(bad_prefix + o, sizeof(bad_prefix) - o, "%s, ", OK_ENTRY);
+	snprintf(bad_prefix + o, sizeof(bad_prefix) - o, "%s]}",
+		ENTRY("1.2.3/33", "us-east-1", "S3"));
+	load_fails(bad_prefix, "prefixes[12].ip_prefix: not an IPv4 prefix: 1.2.3/33");
+
+	for (i = 0; i < sizeof(not_prefixes) / sizeof(not_prefixes[0]); i++) {
+		char text[512], want[128];
+
+		snprintf(text, sizeof(text), "{\"prefixes\": [%s, {\"ip_prefix\": \"%s\", "
+			"\"region\": \"eu-west-1\", \"service\": \"EC2\"}]}", OK_ENTRY, not_prefixes[i]);
+		snprintf(want, sizeof(want), "prefixes[1].ip_prefix: not an IPv4 prefix: %s",
+			not_prefixes[i]);
+		load_fails(text, want);
+	}
+	load_fails("{\"prefixes\": [" ENTRY("10.0.0.1/8", "us-east-1", "EC2") "]}",
+		"prefixes[0].ip_prefix: address bits set past the length: 10.0.0.1/8");
+
+	/* the file's shape */
+	path = write_json("gone.json", "");
+	unlink(path);
+	ck_assert_ptr_null(natgw_dst_ranges_load(path, err, sizeof(err)));
+	ck_assert_str_eq(err + strlen(path), ": No such file or directory");
+	path = write_json("cut.json", "{\"prefixes\": [" OK_ENTRY);
+	ck_assert_ptr_null(natgw_dst_ranges_load(path, err, sizeof(err)));
+	ck_assert_msg(strncmp(err + strlen(path), ": line 1 column ", 16) == 0, "%s", err);
+	ck_assert_ptr_null(strchr(err, '\n'));
+	load_fails("", "line 1 column 0: '[' or '{' expected near end of file");
+	load_fails("[]", "not a JSON object");
+	load_fails("{}", "prefixes: missing");
+	load_fails("{\"prefixes\": {}}", "prefixes: not an array");
+	load_fails("{\"prefixes\": []}", "prefixes: empty");
+	load_fails("{\"prefixes\": [" OK_ENTRY ", 7]}", "prefixes[1]: not an object");
+	load_fails("{\"prefixes\": [{\"region\": \"us-east-1\", \"service\": \"S3\"}]}",
+		"prefixes[0].ip_prefix: missing");
+	load_fails("{\"prefixes\": [{\"ip_prefix\": 167772160, \"region\": \"us-east-1\"}]}",
+		"prefixes[0].ip_prefix: not a string");
+	load_fails("{\"prefixes\": [{\"ip_prefix\": \"10.0.0.0/8\", \"service\": \"S3\"}]}",
+		"prefixes[0].region: missing");
+	load_fails("{\"prefixes\": [{\"ip_prefix\": \"10.0.0.0/8\", \"region\": null, "
+		"\"service\": \"S3\"}]}", "prefixes[0].region: not a string");
+	load_fails("{\"prefixes\": [{\"ip_prefix\": \"10.0.0.0/8\", \"region\": \"us-east-1\"}]}",
+		"prefixes[0].service: missing");
+	load_fails("{\"prefixes\": [" ENTRY("10.0.0.0/8", "", "S3") "]}",
+		"prefixes[0].region: not a region: \"\"");
+	load_fails("{\"prefixes\": [" ENTRY("10.0.0.0/8", "us east", "S3") "]}",
+		"prefixes[0].region: not a region: \"us east\"");
+	load_fails("{\"prefixes\": [" ENTRY("10.0.0.0/8", "us-east-1", "") "]}",
+		"prefixes[0].service: empty");
+
+	/* 256 regions is one too many */
+	o = (size_t)snprintf(many, sizeof(many), "{\"prefixes\": [");
+	for (i = 0; i < 256; i++)
+		o += (size_t)snprintf(many + o, sizeof(many) - o, "%s{\"ip_prefix\": \"10.%u.0.0/16\", "
+			"\"region\": \"r%u\", \"service\": \"EC2\"}", i ? ", " : "", i, i);
+	snprintf(many + o, sizeof(many) - o, "]}");
+	load_fails(many, "prefixes[255].region: more than 255 regions");
+
+	/* err may be NULL, or short */
+	path = write_json("bad.json", "[]");
+	ck_assert_ptr_null(natgw_dst_ranges_load(path, NULL, 0));
+	ck_assert_ptr_null(natgw_dst_ranges_load(path, err, 4));
+	ck_assert_uint_eq(strlen(err), 3);
+	unlink(path);
+}
+END_TEST
+
+START_TEST(test_ranges_small_file)
+{
+	char err[256] = "";
+	const char *path = write_json("small.json",
+		"{\"syncToken\": \"1\", \"prefixes\": ["
+		ENTRY("198.51.100.0/24", "eu-west-1", "AMAZON") ", "
+		ENTRY("198.51.100.0/24", "eu-west-1", "EC2") ", "
+		ENTRY("198.51.100.0/25", "eu-west-1", "AMAZON") ", "
+		ENTRY("198.51.100.128/26", "eu-west-1", "ROUTE53") ", "
+		ENTRY("198.51.100.192/27", "eu-west-1", "DYNAMODB") ", "
+		ENTRY("198.51.100.192/27", "eu-west-1", "EC2") ", "
+		ENTRY("203.0.113.7/32", "GLOBAL", "CLOUDFRONT_ORIGIN_FACING") ", "
+		ENTRY("203.0.113.7/32", "GLOBAL", "CLOUDFRONT") ", "
+		ENTRY("192.0.2.0/24", "us-west-2", "EC2") ", "
+		ENTRY("192.0.2.0/24", "us-west-2", "S3") ", "
+		ENTRY("192.0.2.0/24", "us-west-2", "AMAZON") "],"
+		"\"ipv6_prefixes\": [{\"ipv6_prefix\": \"not even checked\"}]}");
+	struct natgw_dst_ranges *r = natgw_dst_ranges_load(path, err, sizeof(err));
+	uint8_t region;
+
+	ck_assert_msg(r != NULL, "%s", err);
+	ck_assert_uint_eq(natgw_dst_ranges_count(r), 6);
+	ck_assert_str_eq(natgw_dst_ranges_date(r), "");
+	/* same prefix: EC2 over AMAZON; a longer prefix wins whatever it says */
+	ck_assert_uint_eq(natgw_dst_ranges_lookup(r, ip("198.51.100.200"), &region),
+		NATGW_DST_DYNAMODB);
+	ck_assert_str_eq(natgw_dst_region_name(r, region), "eu-west-1");
+	ck_assert_uint_eq(natgw_dst_ranges_lookup(r, ip("198.51.100.224"), NULL), NATGW_DST_EC2);
+	ck_assert_uint_eq(natgw_dst_ranges_lookup(r, ip("198.51.100.5"), NULL), NATGW_DST_AWS);
+	ck_assert_uint_eq(natgw_dst_ranges_lookup(r, ip("198.51.100.130"), NULL), NATGW_DST_AWS);
+	ck_assert_uint_eq(natgw_dst_ranges_lookup(r, ip("203.0.113.7"), &region),
+		NATGW_DST_CLOUDFRONT);
+	ck_assert_str_eq(natgw_dst_region_name(r, region), "GLOBAL");
+	ck_assert_uint_eq(natgw_dst_ranges_lookup(r, ip("203.0.113.8"), &region),
+		NATGW_DST_INTERNET);
+	ck_assert_uint_eq(region, 0);
+	ck_assert_uint_eq(natgw_dst_ranges_lookup(r, ip("192.0.2.99"), &region), NATGW_DST_S3);
+	ck_assert_str_eq(natgw_dst_region_name(r, region), "us-west-2");
+	ck_assert_uint_eq(natgw_dst_region_index(r, "us-west-2"), region);
+	natgw_dst_ranges_free(r);
+	natgw_dst_ranges_free(NULL);
+	unlink(path);
+}
+END_TEST
+
 int
 main(void)
 {
 	Suite *s = suite_create("dstclass");
 	TCase *tc = tcase_create("dstclass");
+	int rc;
 
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_set_timeout(tc, 240);
 	tcase_add_test(tc, test_service_table);
 	tcase_add_test(tc, test_names);
 	tcase_add_test(tc, test_name_regions);
+	tcase_add_test(tc, test_prefixes_known);
+	tcase_add_test(tc, test_prefixes_brute_force);
+	tcase_add_test(tc, test_default_path);
+	tcase_add_test(tc, test_ranges_errors);
+	tcase_add_test(tc, test_ranges_small_file);
 	suite_add_tcase(s, tc);
-	return natgw_test_run(s);
+	rc = natgw_test_run(s);
+	natgw_dst_ranges_free(shipped);
+	if (tmpdir[0] != '\0')
+		rmdir(tmpdir);
+	return rc;
 }
