@@ -203,4 +203,93 @@ unsigned int natgw_dst_region_index(const struct natgw_dst_ranges *r, const char
  */
 const char *natgw_dst_default_ipranges_path(void);
 
+/* ----------------------------------------------- names learned from traffic */
+
+struct natgw_dst;
+
+/** A classification. */
+struct natgw_dst_result {
+	uint8_t service;     /**< service id (NATGW_DST_INTERNET: not known) */
+	uint8_t source;      /**< enum natgw_dst_source: what decided @p service */
+	uint8_t region;      /**< region index (natgw_dst_region_name()), 0: not known */
+	uint8_t name_source; /**< NATGW_DST_SRC_DNS or _SNI with a name, else _NONE */
+	/** The name learned for the address (lower case, no trailing dot), or
+	 * NULL. It points into the instance: valid until its next learn call. */
+	const char *name;
+};
+
+/** Counters of one instance; written only by its owner. */
+struct natgw_dst_stats {
+	uint64_t learned;       /**< addresses learned: new, or a new name for one held */
+	uint64_t evicted;       /**< held addresses dropped to make room (CLOCK) */
+	uint64_t dns_malformed; /**< DNS messages natgw_dst_learn_dns() refused */
+	uint64_t sni_malformed; /**< ClientHellos natgw_dst_learn_sni() refused */
+	uint64_t lookups[NATGW_DST_SRC_MAX]; /**< classifications, by their source */
+};
+
+/**
+ * Make an instance: a table of up to @p max_names learned addresses, each
+ * with its name in a fixed slot of NATGW_DST_NAME_MAX bytes (so about 264
+ * bytes an address, plus the rte_hash index), on NUMA socket @p socket_id
+ * (SOCKET_ID_ANY for any). When the table is full, learning a new address
+ * evicts one by CLOCK (second chance): an address looked up or learned since
+ * the hand last passed it is kept, the first other one goes.
+ * One core owns an instance: no locks.
+ * @param name unique among instances (names the DPDK memory and hash)
+ * @param ranges the shared prefixes, or NULL for names only; it must outlive
+ *   the instance
+ * @return the instance, or NULL (max_names 0 or above 2^24, no memory, the
+ *   name taken).
+ */
+struct natgw_dst *natgw_dst_create(const char *name, uint32_t max_names, int socket_id,
+		const struct natgw_dst_ranges *ranges);
+
+/** Free an instance (not its ranges); NULL is fine. */
+void natgw_dst_free(struct natgw_dst *d);
+
+/**
+ * Learn from a DNS response, the payload of a UDP datagram from port 53.
+ * The header must say a standard query's response; the first question's name
+ * (class IN) starts a chain that its CNAME answers extend (compression
+ * followed, pointers only backwards, every offset checked); each A answer to
+ * a name of the chain teaches its address the question's name, with the
+ * most specific service of the chain's names (so bucket.example.com CNAME
+ * bucket.s3.amazonaws.com is S3). AAAA and other records are skipped, as are
+ * answers past the first 256 A or CNAME records and chains longer than 8.
+ * A query, an error response or one without a question teaches nothing.
+ * @return addresses learned; -1 for a malformed message (counted).
+ */
+int natgw_dst_learn_dns(struct natgw_dst *d, const uint8_t *dns, size_t len);
+
+/**
+ * Learn from the first payload of a TCP connection: a TLS record holding a
+ * ClientHello teaches @p dst_ip (network order) the name of its server_name
+ * extension. Only these bytes are seen: a ClientHello cut short teaches only
+ * if its whole server_name extension is in them.
+ * @return 1 if an address was learned; 0 if nothing was to be learned (not a
+ * TLS handshake, not a ClientHello, no server name, cut before it); -1 for a
+ * malformed ClientHello (counted).
+ */
+int natgw_dst_learn_sni(struct natgw_dst *d, uint32_t dst_ip, const uint8_t *tcp_payload,
+		size_t len);
+
+/**
+ * Classify a destination (network order). A learned name decides, unless it
+ * says only NATGW_DST_INTERNET or NATGW_DST_AWS and the prefixes say more:
+ * then the prefix's service (source ip-ranges), and the name is still given.
+ * Without a name, the prefix; else the internet. The region is the name's
+ * when it has one, else the prefix's. Counts the lookup and marks a learned
+ * address as recently used.
+ */
+void natgw_dst_classify(struct natgw_dst *d, uint32_t ip, struct natgw_dst_result *r);
+
+/** @return the number of addresses the instance holds. */
+uint32_t natgw_dst_count(const struct natgw_dst *d);
+
+/** @return the instance's counters. */
+const struct natgw_dst_stats *natgw_dst_stats(const struct natgw_dst *d);
+
+/** @return the ranges the instance was made with (may be NULL). */
+const struct natgw_dst_ranges *natgw_dst_ranges(const struct natgw_dst *d);
+
 #endif /* NATGW_DSTCLASS_H */

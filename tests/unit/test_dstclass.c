@@ -2,7 +2,10 @@
 /*
  * Check suite for destination classes (lib/dstclass): the service table, DNS
  * names to services, the shipped ip-ranges.json against known addresses and
- * a brute-force reading of the same file, and malformed ip-ranges files.
+ * a brute-force reading of the same file, malformed ip-ranges files, DNS
+ * responses and TLS ClientHellos built here byte by byte (cut at every
+ * length, and scrambled), what a classification prefers, and the bound on
+ * learned names.
  */
 #include <check.h>
 #include <errno.h>
@@ -656,6 +659,830 @@ START_TEST(test_ranges_small_file)
 }
 END_TEST
 
+/* ---------------------------------------------------------- DNS responses */
+
+/* Bytes written one field at a time, big-endian: DNS messages and TLS records. */
+struct wbuf {
+	uint8_t b[4096];
+	size_t n;
+};
+
+static void
+w8(struct wbuf *w, unsigned int v)
+{
+	ck_assert_uint_lt(w->n, sizeof(w->b));
+	w->b[w->n++] = (uint8_t)v;
+}
+
+static void
+w16(struct wbuf *w, unsigned int v)
+{
+	w8(w, v >> 8);
+	w8(w, v & 0xff);
+}
+
+static void
+wbytes(struct wbuf *w, const void *p, size_t n)
+{
+	ck_assert_uint_le(w->n + n, sizeof(w->b));
+	memcpy(w->b + w->n, p, n);
+	w->n += n;
+}
+
+static void
+wfill(struct wbuf *w, unsigned int v, size_t n)
+{
+	while (n-- > 0)
+		w8(w, v);
+}
+
+/* Set the 16-bit length at @p at to the bytes written after it. */
+static void
+wlen16(struct wbuf *w, size_t at)
+{
+	size_t n = w->n - at - 2;
+
+	w->b[at] = (uint8_t)(n >> 8);
+	w->b[at + 1] = (uint8_t)n;
+}
+
+/* Labels of @p name (dots between), no end: a pointer or w8(m, 0) follows.
+ * @return where they start. */
+static size_t
+dlabels(struct wbuf *m, const char *name)
+{
+	size_t at = m->n;
+
+	while (*name != '\0') {
+		const char *dot = strchr(name, '.');
+		size_t l = dot ? (size_t)(dot - name) : strlen(name);
+
+		w8(m, (unsigned int)l);
+		wbytes(m, name, l);
+		name += l + (dot != NULL);
+	}
+	return at;
+}
+
+/* A whole name, uncompressed. @return where it starts. */
+static size_t
+dname(struct wbuf *m, const char *name)
+{
+	size_t at = dlabels(m, name);
+
+	w8(m, 0);
+	return at;
+}
+
+static void
+dptr(struct wbuf *m, size_t to)
+{
+	w16(m, 0xc000 | (unsigned int)to);
+}
+
+/* A response's header and its one question (IN A). @return the question
+ * name's offset (12). */
+static size_t
+dhead(struct wbuf *m, const char *qname, unsigned int an)
+{
+	m->n = 0;
+	w16(m, 0x1234);      /* id */
+	w16(m, 0x8180);      /* QR, RD, RA, NOERROR */
+	w16(m, 1);
+	w16(m, an);
+	w16(m, 0);
+	w16(m, 0);
+	dname(m, qname);
+	w16(m, 1);           /* A */
+	w16(m, 1);           /* IN */
+	return 12;
+}
+
+/* A record's fixed part after its owner name. */
+static void
+drr(struct wbuf *m, unsigned int type, unsigned int rdlen)
+{
+	w16(m, type);
+	w16(m, 1);   /* IN */
+	w16(m, 0);   /* TTL */
+	w16(m, 60);
+	w16(m, rdlen);
+}
+
+static void
+da(struct wbuf *m, const char *addr)
+{
+	uint32_t a = ip(addr);
+
+	drr(m, 1, 4);
+	wbytes(m, &a, 4);
+}
+
+/* A CNAME's data: the target, uncompressed. */
+static void
+dcname(struct wbuf *m, const char *target)
+{
+	size_t len_at;
+
+	drr(m, 5, 0);
+	len_at = m->n - 2;
+	dname(m, target);
+	wlen16(m, len_at);
+}
+
+static struct natgw_dst *
+mkdst(const char *name, uint32_t max, const struct natgw_dst_ranges *r)
+{
+	struct natgw_dst *d = natgw_dst_create(name, max, SOCKET_ID_ANY, r);
+
+	ck_assert_ptr_nonnull(d);
+	return d;
+}
+
+/* What @p d says of @p addr: the service's name, and the name learned. */
+static void
+expect(struct natgw_dst *d, const char *addr, const char *service, const char *name,
+		enum natgw_dst_source source)
+{
+	struct natgw_dst_result r;
+
+	natgw_dst_classify(d, ip(addr), &r);
+	ck_assert_msg(r.service == svc(service), "%s: %s, not %s", addr,
+		natgw_dst_service_name(r.service), service);
+	ck_assert_int_eq(r.source, source);
+	if (name == NULL) {
+		ck_assert_ptr_null(r.name);
+		ck_assert_int_eq(r.name_source, NATGW_DST_SRC_NONE);
+	} else {
+		ck_assert_ptr_nonnull(r.name);
+		ck_assert_str_eq(r.name, name);
+	}
+}
+
+START_TEST(test_dns_a)
+{
+	struct natgw_dst *d = mkdst("dns_a", 64, ranges());
+	struct natgw_dst_result r;
+	struct wbuf m;
+	size_t q = dhead(&m, "DynamoDB.us-east-1.amazonaws.com", 2);
+
+	dptr(&m, q);
+	da(&m, "3.218.182.10");
+	dptr(&m, q);
+	da(&m, "3.218.182.11");
+	ck_assert_int_eq(natgw_dst_learn_dns(d, m.b, m.n), 2);
+	natgw_dst_classify(d, ip("3.218.182.11"), &r);
+	ck_assert_int_eq(r.service, NATGW_DST_DYNAMODB);
+	ck_assert_int_eq(r.source, NATGW_DST_SRC_DNS);
+	ck_assert_int_eq(r.name_source, NATGW_DST_SRC_DNS);
+	ck_assert_str_eq(r.name, "dynamodb.us-east-1.amazonaws.com");
+	ck_assert_str_eq(natgw_dst_region_name(ranges(), r.region), "us-east-1");
+	expect(d, "3.218.182.10", "dynamodb", "dynamodb.us-east-1.amazonaws.com",
+		NATGW_DST_SRC_DNS);
+	ck_assert_uint_eq(natgw_dst_count(d), 2);
+	ck_assert_uint_eq(natgw_dst_stats(d)->learned, 2);
+	ck_assert_uint_eq(natgw_dst_stats(d)->dns_malformed, 0);
+
+	/* AAAA answers and other records teach nothing; an A among them does */
+	dhead(&m, "api.ecr.eu-west-1.amazonaws.com", 3);
+	dptr(&m, 12);
+	drr(&m, 28, 16);
+	wfill(&m, 0x20, 16);
+	dptr(&m, 12);
+	drr(&m, 16, 4);      /* TXT */
+	w8(&m, 3);
+	w8(&m, 'a');
+	w8(&m, 'b');
+	w8(&m, 'c');
+	dptr(&m, 12);
+	da(&m, "198.51.100.9");
+	ck_assert_int_eq(natgw_dst_learn_dns(d, m.b, m.n), 1);
+	expect(d, "198.51.100.9", "ecr.api", "api.ecr.eu-west-1.amazonaws.com",
+		NATGW_DST_SRC_DNS);
+
+	/* an answer for a name outside the chain is not the question's */
+	dhead(&m, "sts.amazonaws.com", 2);
+	dname(&m, "evil.example.com");
+	da(&m, "198.51.100.10");
+	dptr(&m, 12);
+	da(&m, "198.51.100.11");
+	ck_assert_int_eq(natgw_dst_learn_dns(d, m.b, m.n), 1);
+	expect(d, "198.51.100.10", "internet", NULL, NATGW_DST_SRC_NONE);
+	expect(d, "198.51.100.11", "sts", "sts.amazonaws.com", NATGW_DST_SRC_DNS);
+
+	/* nothing to learn: a query, an error, no question, class CH, not a host */
+	dhead(&m, "s3.amazonaws.com", 1);
+	dptr(&m, 12);
+	da(&m, "198.51.100.12");
+	m.b[2] &= 0x7f;                    /* a query */
+	ck_assert_int_eq(natgw_dst_learn_dns(d, m.b, m.n), 0);
+	m.b[2] |= 0x80;
+	m.b[3] = 0x83;                     /* NXDOMAIN */
+	ck_assert_int_eq(natgw_dst_learn_dns(d, m.b, m.n), 0);
+	m.b[3] = 0x80;
+	m.b[2] |= 0x28;                    /* opcode 5, UPDATE */
+	ck_assert_int_eq(natgw_dst_learn_dns(d, m.b, m.n), 0);
+	m.b[2] = 0x81;
+	m.b[12 + 18 + 3] = 3;              /* class CH */
+	ck_assert_int_eq(natgw_dst_learn_dns(d, m.b, m.n), 0);
+	m.b[12 + 18 + 3] = 1;
+	m.b[13] = '*';                     /* "*3.amazonaws.com" */
+	ck_assert_int_eq(natgw_dst_learn_dns(d, m.b, m.n), 0);
+	m.b[13] = 's';
+	ck_assert_int_eq(natgw_dst_learn_dns(d, m.b, m.n), 1);
+	m.b[5] = 0;                        /* no question: then no answer is known */
+	ck_assert_int_eq(natgw_dst_learn_dns(d, m.b, m.n), 0);
+	dhead(&m, "", 1);                  /* the root */
+	dptr(&m, 12);
+	da(&m, "198.51.100.13");
+	ck_assert_int_eq(natgw_dst_learn_dns(d, m.b, m.n), 0);
+	ck_assert_uint_eq(natgw_dst_stats(d)->dns_malformed, 0);
+	natgw_dst_free(d);
+}
+END_TEST
+
+START_TEST(test_dns_cname)
+{
+	struct natgw_dst *d = mkdst("dns_cname", 64, ranges());
+	struct natgw_dst_result r;
+	struct wbuf m;
+	size_t q, t1, t2;
+
+	/* a name of the internet, CNAME to S3: S3, the region the chain gives */
+	q = dhead(&m, "assets.example.com", 3);
+	dptr(&m, q);
+	t1 = m.n + 10;                    /* the target, after the record's fixed part */
+	dcname(&m, "assets.example.com.s3.us-west-2.amazonaws.com");
+	ck_assert_uint_eq(m.b[t1], 6);
+	ck_assert_uint_eq(m.b[t1 + 22], 9);
+	dptr(&m, t1);
+	drr(&m, 5, 0);
+	t2 = m.n;
+	dlabels(&m, "s3-r-w");
+	dptr(&m, t1 + 22);                /* "us-west-2.amazonaws.com" of the target */
+	m.b[t2 - 1] = (uint8_t)(m.n - t2);
+	dptr(&m, t2);
+	da(&m, "198.51.100.20");
+	ck_assert_int_eq(natgw_dst_learn_dns(d, m.b, m.n), 1);
+	natgw_dst_classify(d, ip("198.51.100.20"), &r);
+	ck_assert_int_eq(r.service, NATGW_DST_S3);
+	ck_assert_int_eq(r.source, NATGW_DST_SRC_DNS);
+	ck_assert_str_eq(r.name, "assets.example.com");
+	ck_assert_str_eq(natgw_dst_region_name(ranges(), r.region), "us-west-2");
+
+	/* the question is S3, its CNAME target only "aws": S3 */
+	q = dhead(&m, "mybucket.s3.amazonaws.com", 2);
+	dptr(&m, q);
+	dcname(&m, "s3-1-w.amazonaws.com");
+	dname(&m, "s3-1-w.amazonaws.com");
+	da(&m, "52.217.84.12");
+	ck_assert_int_eq(natgw_dst_learn_dns(d, m.b, m.n), 1);
+	natgw_dst_classify(d, ip("52.217.84.12"), &r);
+	ck_assert_int_eq(r.service, NATGW_DST_S3);
+	ck_assert_str_eq(r.name, "mybucket.s3.amazonaws.com");
+	/* the name has no region: the prefix's */
+	ck_assert_str_eq(natgw_dst_region_name(ranges(), r.region), "us-east-1");
+
+	/* the chain in reverse order, and a CloudFront CNAME under ECR Public:
+	 * the named service wins over CloudFront */
+	q = dhead(&m, "public.ecr.aws", 4);
+	dname(&m, "d5l0dvt14r5h8.cloudfront.net");
+	da(&m, "198.51.100.21");
+	dname(&m, "x.public.ecr.aws");
+	dcname(&m, "d5l0dvt14r5h8.cloudfront.net");
+	dname(&m, "d5l0dvt14r5h8.cloudfront.net");
+	da(&m, "198.51.100.22");
+	dptr(&m, q);
+	dcname(&m, "x.public.ecr.aws");
+	ck_assert_int_eq(natgw_dst_learn_dns(d, m.b, m.n), 2);
+	expect(d, "198.51.100.21", "ecr-public", "public.ecr.aws", NATGW_DST_SRC_DNS);
+	expect(d, "198.51.100.22", "ecr-public", "public.ecr.aws", NATGW_DST_SRC_DNS);
+
+	/* a CNAME loop ends; its names' A records are still the question's */
+	q = dhead(&m, "a.example.com", 3);
+	dptr(&m, q);
+	dcname(&m, "b.example.com");
+	dname(&m, "b.example.com");
+	dcname(&m, "a.example.com");
+	dname(&m, "b.example.com");
+	da(&m, "198.51.100.23");
+	ck_assert_int_eq(natgw_dst_learn_dns(d, m.b, m.n), 1);
+	expect(d, "198.51.100.23", "internet", "a.example.com", NATGW_DST_SRC_DNS);
+	ck_assert_uint_eq(natgw_dst_stats(d)->dns_malformed, 0);
+	natgw_dst_free(d);
+}
+END_TEST
+
+/* @p m must be refused as malformed. */
+static void
+dns_bad(struct natgw_dst *d, const struct wbuf *m)
+{
+	uint64_t before = natgw_dst_stats(d)->dns_malformed;
+
+	ck_assert_int_eq(natgw_dst_learn_dns(d, m->b, m->n), -1);
+	ck_assert_uint_eq(natgw_dst_stats(d)->dns_malformed, before + 1);
+}
+
+START_TEST(test_dns_malformed)
+{
+	struct natgw_dst *d = mkdst("dns_bad", 64, NULL);
+	struct wbuf m, good;
+	size_t q, at, i;
+
+	/* pointers: to itself, forward, a loop of two, one into the header, one
+	 * cut in half */
+	dhead(&m, "logs.us-east-1.amazonaws.com", 1);
+	at = m.n;
+	dptr(&m, at);
+	da(&m, "198.51.100.30");
+	dns_bad(d, &m);
+	m.n = at;
+	dptr(&m, at + 2);     /* forward: to the type's first byte, 0, the root */
+	da(&m, "198.51.100.30");
+	dns_bad(d, &m);
+	m.b[7] = 2;           /* a TXT whose data is two pointers at each other, */
+	m.n = at;             /* then an A owned by the first */
+	dptr(&m, 12);
+	drr(&m, 16, 4);
+	dptr(&m, m.n + 2);
+	dptr(&m, m.n - 2);
+	dptr(&m, m.n - 4);
+	da(&m, "198.51.100.30");
+	dns_bad(d, &m);
+	m.b[7] = 1;
+	m.n = at;
+	dptr(&m, 2);          /* into the header: "\x81\x80..." */
+	da(&m, "198.51.100.30");
+	dns_bad(d, &m);
+	m.n = 0;              /* a question that points at itself */
+	w16(&m, 1);
+	w16(&m, 0x8180);
+	w16(&m, 1);
+	w16(&m, 0);
+	w16(&m, 0);
+	w16(&m, 0);
+	dptr(&m, 12);
+	w16(&m, 1);
+	w16(&m, 1);
+	dns_bad(d, &m);
+	m.n -= 5;             /* a pointer's second byte missing */
+	dns_bad(d, &m);
+
+	/* a label of reserved type 0x40, a name over 255 bytes */
+	q = dhead(&m, "logs.us-east-1.amazonaws.com", 1);
+	m.b[q] = 0x44;
+	dns_bad(d, &m);
+	m.n = 0;
+	w16(&m, 1);
+	w16(&m, 0x8180);
+	w16(&m, 1);
+	w16(&m, 0);
+	w16(&m, 0);
+	w16(&m, 0);
+	for (i = 0; i < 5; i++) {
+		w8(&m, 50);
+		wfill(&m, 'a', 50);
+	}
+	w8(&m, 0);            /* 256 bytes */
+	w16(&m, 1);
+	w16(&m, 1);
+	dns_bad(d, &m);
+
+	/* an A answer of 5 bytes, a CNAME whose target overruns its data */
+	q = dhead(&m, "logs.us-east-1.amazonaws.com", 1);
+	dptr(&m, q);
+	drr(&m, 1, 5);
+	wfill(&m, 1, 5);
+	dns_bad(d, &m);
+	q = dhead(&m, "logs.us-east-1.amazonaws.com", 2);
+	dptr(&m, q);
+	dcname(&m, "x.example.com");
+	ck_assert_uint_eq(m.b[m.n - 16], 15);
+	m.b[m.n - 16] = 3;    /* rdlength 15 → 3 */
+	dptr(&m, q);
+	da(&m, "198.51.100.31");
+	dns_bad(d, &m);
+
+	/* wrong counts: an answer more than there is; fewer is fine */
+	q = dhead(&m, "logs.us-east-1.amazonaws.com", 3);
+	dptr(&m, q);
+	da(&m, "198.51.100.32");
+	dptr(&m, q);
+	da(&m, "198.51.100.33");
+	dns_bad(d, &m);
+	m.b[7] = 1;
+	ck_assert_int_eq(natgw_dst_learn_dns(d, m.b, m.n), 1);
+
+	/* cut at every length: all refused, none read past the end (ASan) */
+	good = m;
+	good.b[7] = 2;
+	ck_assert_int_eq(natgw_dst_learn_dns(d, good.b, good.n), 2);
+	for (i = 0; i < good.n; i++) {
+		uint8_t *cut = malloc(i + 1);
+
+		ck_assert_ptr_nonnull(cut);
+		memcpy(cut, good.b, i);
+		ck_assert_msg(natgw_dst_learn_dns(d, cut, i) == -1, "cut at %zu", i);
+		free(cut);
+	}
+	ck_assert_int_eq(natgw_dst_learn_dns(d, NULL, 0), -1);
+	natgw_dst_free(d);
+}
+END_TEST
+
+START_TEST(test_dns_scrambled)
+{
+	struct natgw_dst *d = mkdst("dns_fuzz", 256, NULL);
+	uint64_t seed = 42;
+	struct wbuf m;
+	size_t q, i, j;
+
+	q = dhead(&m, "bucket.example.com", 3);
+	dptr(&m, q);
+	dcname(&m, "bucket.s3.eu-west-1.amazonaws.com");
+	dptr(&m, m.n - 35);
+	da(&m, "198.51.100.40");
+	dptr(&m, q);
+	da(&m, "198.51.100.41");
+	ck_assert_int_eq(natgw_dst_learn_dns(d, m.b, m.n), 2);
+	expect(d, "198.51.100.40", "s3", "bucket.example.com", NATGW_DST_SRC_DNS);
+
+	/* 20,000 copies with 1-4 bytes changed, each in a buffer of its own
+	 * length; then 20,000 of random bytes after a plausible header */
+	for (i = 0; i < 40000; i++) {
+		size_t n = m.n;
+		uint8_t *b;
+		int rc;
+
+		if (i >= 20000)
+			n = 12 + rnd(&seed) % 200;
+		b = malloc(n);
+		ck_assert_ptr_nonnull(b);
+		if (i < 20000) {
+			memcpy(b, m.b, n);
+			for (j = 0; j <= rnd(&seed) % 4; j++)
+				b[rnd(&seed) % n] = (uint8_t)rnd(&seed);
+		} else {
+			for (j = 0; j < n; j++)
+				b[j] = (uint8_t)rnd(&seed);
+			memcpy(b, m.b, 8);
+		}
+		rc = natgw_dst_learn_dns(d, b, n);
+		ck_assert_int_ge(rc, -1);
+		ck_assert_int_le(rc, 2);
+		free(b);
+	}
+	ck_assert_uint_gt(natgw_dst_stats(d)->dns_malformed, 0);
+	ck_assert_uint_le(natgw_dst_count(d), 256);
+	natgw_dst_free(d);
+}
+END_TEST
+
+/* -------------------------------------------------------- TLS ClientHello */
+
+/*
+ * A ClientHello in one TLS record: session id, three cipher suites, null
+ * compression; extensions supported_versions, then @p pad bytes of padding
+ * (if any), then server_name with @p sni (if not NULL), then ALPN "h2".
+ * @return the offset just after the server_name extension (0: none).
+ */
+static size_t
+client_hello(struct wbuf *h, const char *sni, size_t pad)
+{
+	size_t sni_end = 0;
+	size_t rec, hs, ext, at;
+
+	h->n = 0;
+	w8(h, 22);
+	w16(h, 0x0301);
+	rec = h->n;
+	w16(h, 0);
+	w8(h, 1);
+	hs = h->n;
+	w8(h, 0);
+	w16(h, 0);
+	w16(h, 0x0303);
+	wfill(h, 0xab, 32);       /* random */
+	w8(h, 32);
+	wfill(h, 0xcd, 32);       /* session id */
+	w16(h, 6);
+	w16(h, 0x1301);
+	w16(h, 0x1302);
+	w16(h, 0xc02f);
+	w8(h, 1);
+	w8(h, 0);
+	ext = h->n;
+	w16(h, 0);
+	w16(h, 43);               /* supported_versions */
+	w16(h, 3);
+	w8(h, 2);
+	w16(h, 0x0304);
+	if (pad > 0) {
+		w16(h, 21);       /* padding */
+		w16(h, (unsigned int)pad);
+		wfill(h, 0, pad);
+	}
+	if (sni != NULL) {
+		w16(h, 0);        /* server_name */
+		at = h->n;
+		w16(h, 0);
+		w16(h, 0);
+		w8(h, 0);         /* host_name */
+		w16(h, (unsigned int)strlen(sni));
+		wbytes(h, sni, strlen(sni));
+		wlen16(h, at);
+		wlen16(h, at + 2);
+		sni_end = h->n;
+	}
+	w16(h, 16);               /* ALPN */
+	w16(h, 5);
+	w16(h, 3);
+	w8(h, 2);
+	w8(h, 'h');
+	w8(h, '2');
+	wlen16(h, ext);
+	wlen16(h, rec);
+	h->b[hs] = 0;
+	h->b[hs + 1] = (uint8_t)((h->n - hs - 3) >> 8);
+	h->b[hs + 2] = (uint8_t)(h->n - hs - 3);
+	return sni_end;
+}
+
+/* Learn from the first @p n bytes of @p h, in a buffer of that size. */
+static int
+sni(struct natgw_dst *d, const char *addr, const struct wbuf *h, size_t n)
+{
+	uint8_t *b = malloc(n + 1);
+	int rc;
+
+	ck_assert_ptr_nonnull(b);
+	memcpy(b, h->b, n);
+	rc = natgw_dst_learn_sni(d, ip(addr), b, n);
+	free(b);
+	return rc;
+}
+
+START_TEST(test_sni)
+{
+	struct natgw_dst *d = mkdst("sni", 64, ranges());
+	struct natgw_dst_result r;
+	struct wbuf h;
+	size_t n, sni_end;
+
+	sni_end = client_hello(&h, "API.ECR.us-east-1.amazonaws.com", 0);
+	ck_assert_int_eq(sni(d, "198.51.100.50", &h, h.n), 1);
+	natgw_dst_classify(d, ip("198.51.100.50"), &r);
+	ck_assert_int_eq(r.service, NATGW_DST_ECR_API);
+	ck_assert_int_eq(r.source, NATGW_DST_SRC_SNI);
+	ck_assert_int_eq(r.name_source, NATGW_DST_SRC_SNI);
+	ck_assert_str_eq(r.name, "api.ecr.us-east-1.amazonaws.com");
+	ck_assert_str_eq(natgw_dst_region_name(ranges(), r.region), "us-east-1");
+
+	/* cut at every length: nothing until the whole extension is there, then
+	 * the name; never malformed, never a read past the end */
+	for (n = 0; n <= h.n; n++) {
+		int rc = sni(d, "198.51.100.51", &h, n);
+
+		ck_assert_msg(rc == (n >= sni_end ? 1 : 0), "cut at %zu of %zu: %d", n, h.n, rc);
+	}
+	/* a ClientHello over two segments: the name in the second is not seen */
+	client_hello(&h, "logs.eu-west-1.amazonaws.com", 1400);
+	ck_assert_int_eq(sni(d, "198.51.100.52", &h, 1448), 0);
+	ck_assert_int_eq(sni(d, "198.51.100.52", &h, h.n), 1);
+	expect(d, "198.51.100.52", "logs", "logs.eu-west-1.amazonaws.com", NATGW_DST_SRC_SNI);
+	/* a trailing dot is dropped */
+	client_hello(&h, "sts.amazonaws.com.", 0);
+	ck_assert_int_eq(sni(d, "198.51.100.53", &h, h.n), 1);
+	expect(d, "198.51.100.53", "sts", "sts.amazonaws.com", NATGW_DST_SRC_SNI);
+
+	/* nothing to learn: no server name, not TLS, not a ClientHello */
+	client_hello(&h, NULL, 0);
+	ck_assert_int_eq(sni(d, "198.51.100.54", &h, h.n), 0);
+	memcpy(h.b, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 27);
+	ck_assert_int_eq(sni(d, "198.51.100.54", &h, 27), 0);
+	client_hello(&h, "kms.us-east-1.amazonaws.com", 0);
+	h.b[5] = 2;               /* ServerHello */
+	ck_assert_int_eq(sni(d, "198.51.100.54", &h, h.n), 0);
+	h.b[5] = 1;
+	h.b[0] = 23;              /* application data */
+	ck_assert_int_eq(sni(d, "198.51.100.54", &h, h.n), 0);
+	h.b[0] = 22;
+	h.b[1] = 2;               /* not TLS */
+	ck_assert_int_eq(sni(d, "198.51.100.54", &h, h.n), 0);
+	ck_assert_uint_eq(natgw_dst_stats(d)->sni_malformed, 0);
+	expect(d, "198.51.100.54", "internet", NULL, NATGW_DST_SRC_NONE);
+	ck_assert_int_eq(natgw_dst_learn_sni(d, ip("198.51.100.54"), NULL, 0), 0);
+	natgw_dst_free(d);
+}
+END_TEST
+
+/* @p h with byte @p at set to @p v is refused as malformed. */
+static void
+sni_bad(struct natgw_dst *d, const struct wbuf *h, size_t at, unsigned int v)
+{
+	struct wbuf x = *h;
+	uint64_t before = natgw_dst_stats(d)->sni_malformed;
+
+	x.b[at] = (uint8_t)v;
+	ck_assert_msg(sni(d, "198.51.100.60", &x, x.n) == -1, "byte %zu = %u", at, v);
+	ck_assert_uint_eq(natgw_dst_stats(d)->sni_malformed, before + 1);
+}
+
+START_TEST(test_sni_malformed)
+{
+	struct natgw_dst *d = mkdst("sni_bad", 64, NULL);
+	const char *name = "ssm.us-east-1.amazonaws.com";
+	size_t sid = 5 + 4 + 2 + 32, cs = sid + 33, comp = cs + 8, ext = comp + 2;
+	size_t sn = ext + 2 + 7;  /* the server_name extension */
+	size_t host = sn + 9;     /* its name */
+	struct wbuf h;
+	uint64_t seed = 9;
+	size_t i, j;
+
+	client_hello(&h, name, 0);
+	ck_assert_uint_eq(h.b[sid], 32);
+	ck_assert_uint_eq(h.b[cs + 1], 6);
+	ck_assert_uint_eq(h.b[comp], 1);
+	ck_assert_uint_eq(h.b[sn + 1], 0);
+	ck_assert_int_eq(memcmp(h.b + host, name, strlen(name)), 0);
+
+	sni_bad(d, &h, 4, 0);            /* record length 0 */
+	sni_bad(d, &h, 3, 0x41);         /* 16640 > 2^14 */
+	sni_bad(d, &h, sid, 33);         /* session id over 32 */
+	sni_bad(d, &h, cs + 1, 0);       /* no cipher suites */
+	sni_bad(d, &h, cs, 0x80);        /* cipher suites past the hello */
+	sni_bad(d, &h, comp, 0);         /* no compression method */
+	sni_bad(d, &h, ext + 1, (unsigned int)(h.b[ext + 1] - 1)); /* extensions short */
+	sni_bad(d, &h, ext + 1, (unsigned int)(h.b[ext + 1] + 1)); /* and long */
+	sni_bad(d, &h, sn + 3, 0xff);    /* the extension past the list */
+	sni_bad(d, &h, sn + 5, (unsigned int)(h.b[sn + 5] - 1)); /* name list length */
+	sni_bad(d, &h, host - 1, 0);     /* an empty host name */
+	sni_bad(d, &h, host - 1, 0xff);  /* a host name past its list */
+	sni_bad(d, &h, host + 3, ' ');   /* not a host name */
+	sni_bad(d, &h, host + 4, '.');   /* "ssm..s-east-1": an empty label */
+	sni_bad(d, &h, host, '.');       /* a leading dot */
+	sni_bad(d, &h, host + 3, 0);
+
+	/* 20,000 copies with 1-4 bytes changed: any answer, no crash */
+	for (i = 0; i < 20000; i++) {
+		struct wbuf x = h;
+		int rc;
+
+		for (j = 0; j <= rnd(&seed) % 4; j++)
+			x.b[rnd(&seed) % x.n] = (uint8_t)rnd(&seed);
+		rc = sni(d, "198.51.100.61", &x, x.n);
+		ck_assert_int_ge(rc, -1);
+		ck_assert_int_le(rc, 1);
+	}
+	/* and random bytes after a handshake record's first byte */
+	for (i = 0; i < 20000; i++) {
+		struct wbuf x;
+
+		x.n = rnd(&seed) % 300;
+		for (j = 0; j < x.n; j++)
+			x.b[j] = (uint8_t)rnd(&seed);
+		if (x.n > 5) {
+			x.b[0] = 22;
+			x.b[1] = 3;
+			x.b[5] = 1;
+		}
+		ck_assert_int_le(sni(d, "198.51.100.62", &x, x.n), 1);
+	}
+	natgw_dst_free(d);
+}
+END_TEST
+
+/* ------------------------------------------------ classification, the table */
+
+/* Learn @p name for @p addr through a one-answer DNS response. */
+static void
+learn(struct natgw_dst *d, const char *addr, const char *name)
+{
+	struct wbuf m;
+
+	dhead(&m, name, 1);
+	dptr(&m, 12);
+	da(&m, addr);
+	ck_assert_int_eq(natgw_dst_learn_dns(d, m.b, m.n), 1);
+}
+
+START_TEST(test_classify_precedence)
+{
+	struct natgw_dst *d = mkdst("prec", 64, ranges());
+	const struct natgw_dst_stats *st = natgw_dst_stats(d);
+	struct natgw_dst_result r;
+	struct wbuf h;
+
+	ck_assert_ptr_eq(natgw_dst_ranges(d), ranges());
+	/* nothing learned: the prefix, else the internet */
+	expect(d, "52.217.84.12", "s3", NULL, NATGW_DST_SRC_IPRANGES);
+	expect(d, "44.200.1.1", "ec2", NULL, NATGW_DST_SRC_IPRANGES);
+	expect(d, "8.8.8.8", "internet", NULL, NATGW_DST_SRC_NONE);
+	ck_assert_uint_eq(st->lookups[NATGW_DST_SRC_IPRANGES], 2);
+	ck_assert_uint_eq(st->lookups[NATGW_DST_SRC_NONE], 1);
+
+	/* a named service beats the prefix: ECR's registry on an EC2 address */
+	learn(d, "44.200.1.1", "123456789012.dkr.ecr.us-west-2.amazonaws.com");
+	natgw_dst_classify(d, ip("44.200.1.1"), &r);
+	ck_assert_int_eq(r.service, NATGW_DST_ECR_DKR);
+	ck_assert_int_eq(r.source, NATGW_DST_SRC_DNS);
+	ck_assert_str_eq(natgw_dst_region_name(ranges(), r.region), "us-west-2");
+	/* as does a name of the internet where no prefix knows more */
+	learn(d, "8.8.8.8", "dns.google");
+	expect(d, "8.8.8.8", "internet", "dns.google", NATGW_DST_SRC_DNS);
+	/* "aws" from a name against "aws" from a prefix: the name's */
+	learn(d, "3.4.12.4", "athena.eu-west-1.amazonaws.com");
+	expect(d, "3.4.12.4", "aws", "athena.eu-west-1.amazonaws.com", NATGW_DST_SRC_DNS);
+
+	/* a name that says less than the prefix gives way, and is still told:
+	 * a custom host name on S3, a site on CloudFront, a load balancer on EC2 */
+	client_hello(&h, "files.example.com", 0);
+	ck_assert_int_eq(sni(d, "16.182.65.41", &h, h.n), 1);
+	natgw_dst_classify(d, ip("16.182.65.41"), &r);
+	ck_assert_int_eq(r.service, NATGW_DST_S3);
+	ck_assert_int_eq(r.source, NATGW_DST_SRC_IPRANGES);
+	ck_assert_int_eq(r.name_source, NATGW_DST_SRC_SNI);
+	ck_assert_str_eq(r.name, "files.example.com");
+	ck_assert_str_eq(natgw_dst_region_name(ranges(), r.region), "us-east-1");
+	learn(d, "23.228.249.1", "www.example.org");
+	expect(d, "23.228.249.1", "cloudfront", "www.example.org", NATGW_DST_SRC_IPRANGES);
+	learn(d, "23.254.120.9", "my-lb.sa-west-1.elb.amazonaws.com");
+	expect(d, "23.254.120.9", "ec2", "my-lb.sa-west-1.elb.amazonaws.com",
+		NATGW_DST_SRC_IPRANGES);
+
+	/* a later name for an address replaces the earlier */
+	learn(d, "8.8.8.8", "secretsmanager.us-east-1.amazonaws.com");
+	expect(d, "8.8.8.8", "secretsmanager", "secretsmanager.us-east-1.amazonaws.com",
+		NATGW_DST_SRC_DNS);
+	ck_assert_uint_eq(natgw_dst_count(d), 6);
+	ck_assert_uint_eq(st->learned, 7);
+	ck_assert_uint_eq(st->lookups[NATGW_DST_SRC_DNS], 4);
+	ck_assert_uint_eq(st->lookups[NATGW_DST_SRC_IPRANGES], 5);
+	ck_assert_uint_eq(st->lookups[NATGW_DST_SRC_SNI], 0);
+	natgw_dst_free(d);
+
+	/* without prefixes: names only */
+	d = mkdst("names_only", 8, NULL);
+	expect(d, "52.217.84.12", "internet", NULL, NATGW_DST_SRC_NONE);
+	learn(d, "52.217.84.12", "s3.us-east-1.amazonaws.com");
+	natgw_dst_classify(d, ip("52.217.84.12"), &r);
+	ck_assert_int_eq(r.service, NATGW_DST_S3);
+	ck_assert_int_eq(r.region, 0);
+	natgw_dst_free(d);
+}
+END_TEST
+
+START_TEST(test_eviction)
+{
+	struct natgw_dst *d = mkdst("evict", 4, NULL);
+	const struct natgw_dst_stats *st = natgw_dst_stats(d);
+	char addr[32], name[64];
+	unsigned int i;
+
+	ck_assert_ptr_null(natgw_dst_create("zero", 0, SOCKET_ID_ANY, NULL));
+	ck_assert_ptr_null(natgw_dst_create("huge", (1u << 24) + 1, SOCKET_ID_ANY, NULL));
+	ck_assert_ptr_null(natgw_dst_create("evict", 4, SOCKET_ID_ANY, NULL)); /* taken */
+	natgw_dst_free(NULL);
+
+	/* CLOCK: a, b, c, d fill it; e clears every mark and takes a's slot; b
+	 * looked up again is kept when f comes, c goes */
+	learn(d, "192.0.2.1", "a.example.com");
+	learn(d, "192.0.2.2", "b.example.com");
+	learn(d, "192.0.2.3", "c.example.com");
+	learn(d, "192.0.2.4", "d.example.com");
+	ck_assert_uint_eq(natgw_dst_count(d), 4);
+	ck_assert_uint_eq(st->evicted, 0);
+	learn(d, "192.0.2.5", "e.example.com");
+	ck_assert_uint_eq(natgw_dst_count(d), 4);
+	ck_assert_uint_eq(st->evicted, 1);
+	expect(d, "192.0.2.2", "internet", "b.example.com", NATGW_DST_SRC_DNS);
+	learn(d, "192.0.2.6", "f.example.com");
+	ck_assert_uint_eq(st->evicted, 2);
+	expect(d, "192.0.2.1", "internet", NULL, NATGW_DST_SRC_NONE);
+	expect(d, "192.0.2.3", "internet", NULL, NATGW_DST_SRC_NONE);
+	expect(d, "192.0.2.2", "internet", "b.example.com", NATGW_DST_SRC_DNS);
+	expect(d, "192.0.2.4", "internet", "d.example.com", NATGW_DST_SRC_DNS);
+	expect(d, "192.0.2.5", "internet", "e.example.com", NATGW_DST_SRC_DNS);
+	expect(d, "192.0.2.6", "internet", "f.example.com", NATGW_DST_SRC_DNS);
+	natgw_dst_free(d);
+
+	/* many more names than room: the bound holds, the newest is there */
+	d = mkdst("evict_many", 1000, NULL);
+	st = natgw_dst_stats(d);
+	for (i = 0; i < 5000; i++) {
+		snprintf(addr, sizeof(addr), "10.%u.%u.%u", i >> 16, (i >> 8) & 0xff, i & 0xff);
+		snprintf(name, sizeof(name), "host%u.example.com", i);
+		learn(d, addr, name);
+		ck_assert_uint_le(natgw_dst_count(d), 1000);
+	}
+	ck_assert_uint_eq(natgw_dst_count(d), 1000);
+	ck_assert_uint_eq(st->learned, 5000);
+	ck_assert_uint_eq(st->evicted, 4000);
+	expect(d, addr, "internet", name, NATGW_DST_SRC_DNS);
+	natgw_dst_free(d);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -673,6 +1500,14 @@ main(void)
 	tcase_add_test(tc, test_default_path);
 	tcase_add_test(tc, test_ranges_errors);
 	tcase_add_test(tc, test_ranges_small_file);
+	tcase_add_test(tc, test_dns_a);
+	tcase_add_test(tc, test_dns_cname);
+	tcase_add_test(tc, test_dns_malformed);
+	tcase_add_test(tc, test_dns_scrambled);
+	tcase_add_test(tc, test_sni);
+	tcase_add_test(tc, test_sni_malformed);
+	tcase_add_test(tc, test_classify_precedence);
+	tcase_add_test(tc, test_eviction);
 	suite_add_tcase(s, tc);
 	rc = natgw_test_run(s);
 	natgw_dst_ranges_free(shipped);
