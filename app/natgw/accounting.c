@@ -12,8 +12,10 @@
 #include <arpa/inet.h>
 
 #include <jansson.h>
+#include <rte_common.h>
 
 #include "commands.h"
+#include "options.h"
 
 static int
 by_start(const void *a, const void *b)
@@ -195,4 +197,342 @@ natgw_acct_write_csv(const char *dir, const struct natgw_report *rep, char *err,
 	if (rc == 0)
 		rc = write_flows_csv(dir, rep, err, errlen);
 	return rc;
+}
+
+/* ------------------------------------------------------------- options */
+
+void
+natgw_acct_conf_init(struct natgw_acct_conf *a)
+{
+	memset(a, 0, sizeof(*a));
+	natgw_cost_prices_defaults(&a->prices);
+	natgw_cost_design_defaults(&a->design);
+}
+
+int
+natgw_acct_opt(struct natgw_acct_conf *a, int code, const char *arg, char *err, size_t errlen)
+{
+	uint64_t v;
+
+	switch (code) {
+	case ACCT_OPT_IP_RANGES:
+		a->ip_ranges = arg;
+		return 1;
+	case ACCT_OPT_PRICES:
+		a->prices_path = arg;
+		return 1;
+	case ACCT_OPT_PRICE:
+		if (a->n_price_set == RTE_DIM(a->price_set)) {
+			snprintf(err, errlen, "--price: at most %zu", RTE_DIM(a->price_set));
+			return -1;
+		}
+		a->price_set[a->n_price_set++] = arg;
+		return 1;
+	case ACCT_OPT_ENDPOINTS:
+		return natgw_cost_design_set_services(&a->design, arg, err, errlen) < 0 ? -1 : 1;
+	case ACCT_OPT_NO_GW:
+		a->design.gateway_endpoints = false;
+		return 1;
+	case ACCT_OPT_AZS:
+		if (opt_uint(&v, "--azs", arg, 1, 64, err, errlen) < 0)
+			return -1;
+		a->design.n_az = (unsigned int)v;
+		return 1;
+	case ACCT_OPT_NATS:
+		if (opt_uint(&v, "--nat-gateways", arg, 1, 64, err, errlen) < 0)
+			return -1;
+		a->design.n_nat = (unsigned int)v;
+		return 1;
+	}
+	return 0;
+}
+
+int
+natgw_acct_setup(struct natgw_acct_conf *a, char *err, size_t errlen)
+{
+	char e[400];
+	unsigned int i;
+
+	if (a->prices_path &&
+			natgw_cost_prices_load(&a->prices, a->prices_path, e, sizeof(e)) < 0) {
+		snprintf(err, errlen, "--prices: %s", e);
+		return -1;
+	}
+	/* Overrides after the file, whatever the options' order. */
+	for (i = 0; i < a->n_price_set; i++)
+		if (natgw_cost_prices_set(&a->prices, a->price_set[i], e, sizeof(e)) < 0) {
+			snprintf(err, errlen, "--price %s: %s", a->price_set[i], e);
+			return -1;
+		}
+	return 0;
+}
+
+int
+natgw_acct_load_ranges(struct natgw_acct_conf *a, char *err, size_t errlen)
+{
+	char e[400];
+
+	a->ranges_path = a->ip_ranges ? a->ip_ranges : natgw_dst_default_ipranges_path();
+	a->ranges = natgw_dst_ranges_load(a->ranges_path, e, sizeof(e));
+	if (a->ranges == NULL) {
+		snprintf(err, errlen, "%s%s", a->ip_ranges ? "--ip-ranges: " : "", e);
+		return -1;
+	}
+	return 0;
+}
+
+void
+natgw_acct_conf_free(struct natgw_acct_conf *a)
+{
+	natgw_dst_ranges_free(a->ranges);
+	a->ranges = NULL;
+}
+
+/* ----------------------------------------------------- services and names */
+
+static int
+by_name(const void *x, const void *y)
+{
+	return strcmp(((const struct natgw_acct_name *)x)->name, ((const struct natgw_acct_name *)y)->name);
+}
+
+static uint64_t
+acct_bytes(const struct natgw_nat_acct *a)
+{
+	return a->bytes[0] + a->bytes[1];
+}
+
+static int
+by_bytes_desc(const void *x, const void *y)
+{
+	uint64_t a = acct_bytes(&((const struct natgw_acct_name *)x)->a);
+	uint64_t b = acct_bytes(&((const struct natgw_acct_name *)y)->a);
+
+	if (a != b)
+		return a > b ? -1 : 1;
+	return by_name(x, y);
+}
+
+static void
+acct_sum(struct natgw_nat_acct *t, const struct natgw_nat_acct *a)
+{
+	unsigned int d;
+
+	for (d = 0; d < NATGW_SIDES; d++) {
+		t->pkts[d] += a->pkts[d];
+		t->bytes[d] += a->bytes[d];
+	}
+	t->sessions += a->sessions;
+}
+
+int
+natgw_acct_collect(const struct natgw_report *rep, struct natgw_acct_totals *t)
+{
+	size_t total = 0, n, i, k = 0;
+	unsigned int e;
+
+	memset(t, 0, sizeof(*t));
+	for (e = 0; e < rep->n_engines; e++) {
+		const struct natgw_nat_acct *a = natgw_nat_acct_services(rep->engines[e]);
+
+		for (i = 0; i < NATGW_DST_N_SERVICES; i++)
+			acct_sum(&t->svc[i], &a[i]);
+		for (i = 0; i < NATGW_SVC_MAX; i++)
+			acct_sum(&t->all, &a[i]);
+		natgw_nat_acct_names(rep->engines[e], &n);
+		total += n;
+	}
+	t->names = calloc(total ? total : 1, sizeof(*t->names));
+	if (t->names == NULL)
+		return -1;
+	/* Names are each worker's own ids: merge them by their text. */
+	for (e = 0; e < rep->n_engines; e++) {
+		const struct natgw_nat_acct *a = natgw_nat_acct_names(rep->engines[e], &n);
+
+		for (i = 1; i < n; i++) {
+			const char *nm = rep->workers ? natgw_worker_name(rep->workers[e],
+				(uint16_t)i) : NULL;
+
+			if (nm == NULL || a[i].sessions + a[i].pkts[0] + a[i].pkts[1] == 0)
+				continue;
+			t->names[k].name = nm;
+			t->names[k++].a = a[i];
+		}
+	}
+	qsort(t->names, k, sizeof(*t->names), by_name);
+	for (i = 0, n = 0; i < k; i++) {
+		if (n && strcmp(t->names[n - 1].name, t->names[i].name) == 0)
+			acct_sum(&t->names[n - 1].a, &t->names[i].a);
+		else
+			t->names[n++] = t->names[i];
+	}
+	qsort(t->names, n, sizeof(*t->names), by_bytes_desc);
+	t->n_names = n;
+	return 0;
+}
+
+void
+natgw_acct_totals_free(struct natgw_acct_totals *t)
+{
+	free(t->names);
+	t->names = NULL;
+}
+
+static json_t *
+acct_json(const struct natgw_nat_acct *a)
+{
+	return json_pack("{sIsIsIsIsI}", "packets_out", (json_int_t)a->pkts[0],
+		"bytes_out", (json_int_t)a->bytes[0], "packets_in", (json_int_t)a->pkts[1],
+		"bytes_in", (json_int_t)a->bytes[1], "sessions", (json_int_t)a->sessions);
+}
+
+/* Services in the order of their bytes, the largest first; those without
+ * traffic left out. @return how many. */
+static unsigned int
+services_by_bytes(const struct natgw_acct_totals *t, unsigned int *order)
+{
+	unsigned int i, j, n = 0;
+
+	for (i = 0; i < NATGW_DST_N_SERVICES; i++) {
+		if (t->svc[i].sessions + t->svc[i].pkts[0] + t->svc[i].pkts[1] == 0)
+			continue;
+		for (j = n++; j > 0 && acct_bytes(&t->svc[order[j - 1]]) <
+				acct_bytes(&t->svc[i]); j--)
+			order[j] = order[j - 1];
+		order[j] = i;
+	}
+	return n;
+}
+
+json_t *
+natgw_acct_services_json(const struct natgw_report *rep, const struct natgw_acct_totals *t)
+{
+	struct natgw_nat_acct cls[NATGW_DST_CLASS_MAX];
+	unsigned int order[NATGW_DST_N_SERVICES], n, i, e;
+	json_t *o = json_object(), *a, *c;
+	uint64_t learned = 0, dns_bad = 0, sni_bad = 0;
+
+	memset(cls, 0, sizeof(cls));
+	for (i = 0; i < NATGW_DST_N_SERVICES; i++)
+		acct_sum(&cls[natgw_dst_service_class(i)], &t->svc[i]);
+	c = json_object();
+	for (i = 0; i < NATGW_DST_CLASS_MAX; i++)
+		json_object_set_new(c, natgw_dst_class_name(i), acct_json(&cls[i]));
+	json_object_set_new(o, "by_class", c);
+	a = json_array();
+	n = services_by_bytes(t, order);
+	for (i = 0; i < n; i++) {
+		json_t *s = acct_json(&t->svc[order[i]]);
+		const char *ep = natgw_dst_service_endpoint_name(order[i]);
+
+		json_object_set_new(s, "service", json_string(natgw_dst_service_name(order[i])));
+		json_object_set_new(s, "class", json_string(natgw_dst_class_name(
+			natgw_dst_service_class(order[i]))));
+		json_object_set_new(s, "vpc_endpoint", ep ? json_string(ep) : json_null());
+		json_array_append_new(a, s);
+	}
+	json_object_set_new(o, "by_service", a);
+	a = json_array();
+	for (i = 0; i < t->n_names; i++) {
+		json_t *s = acct_json(&t->names[i].a);
+		char region[32];
+		int svc = natgw_dst_name_service(t->names[i].name, region, sizeof(region));
+
+		json_object_set_new(s, "name", json_string(t->names[i].name));
+		json_object_set_new(s, "service", json_string(natgw_dst_service_name(
+			(unsigned int)svc)));
+		json_object_set_new(s, "region", region[0] ? json_string(region) : json_null());
+		json_array_append_new(a, s);
+	}
+	json_object_set_new(o, "by_name", a);
+	for (e = 0; rep->workers && e < rep->n_engines; e++) {
+		const struct natgw_dst *d = natgw_worker_dst(rep->workers[e]);
+		const struct natgw_dst_stats *ds = d ? natgw_dst_stats(d) : NULL;
+
+		if (ds) {
+			learned += ds->learned;
+			dns_bad += ds->dns_malformed;
+			sni_bad += ds->sni_malformed;
+		}
+	}
+	json_object_set_new(o, "classifier", json_pack("{sssssIsIsIsI}",
+		"ip_ranges", rep->acct ? rep->acct->ranges_path : "",
+		"ip_ranges_date", rep->acct ? natgw_dst_ranges_date(rep->acct->ranges) : "",
+		"prefixes", (json_int_t)(rep->acct ? natgw_dst_ranges_count(rep->acct->ranges) : 0),
+		"addresses_learned", (json_int_t)learned,
+		"dns_malformed", (json_int_t)dns_bad, "sni_malformed", (json_int_t)sni_bad));
+	return o;
+}
+
+/* ------------------------------------------------------------------ cost */
+
+static enum natgw_cost_class
+cost_class(unsigned int svc)
+{
+	switch (natgw_dst_service_class(svc)) {
+	case NATGW_DST_CLASS_S3:
+		return NATGW_COST_S3;
+	case NATGW_DST_CLASS_DYNAMODB:
+		return NATGW_COST_DYNAMODB;
+	case NATGW_DST_CLASS_AWS:
+		return NATGW_COST_AWS;
+	default:
+		return NATGW_COST_INTERNET;
+	}
+}
+
+int
+natgw_acct_cost(const struct natgw_report *rep, const struct natgw_acct_totals *t,
+		struct natgw_cost_report *out, char *err, size_t errlen)
+{
+	struct natgw_cost_service svc[NATGW_DST_N_SERVICES];
+	struct natgw_cost_usage u = {.span_s = rep->span_s, .svc = svc};
+	unsigned int i;
+
+	for (i = 0; i < NATGW_DST_N_SERVICES; i++) {
+		if (t->svc[i].pkts[0] + t->svc[i].pkts[1] == 0)
+			continue;
+		svc[u.n].name = natgw_dst_service_name(i);
+		svc[u.n].cls = cost_class(i);
+		svc[u.n].bytes_out = t->svc[i].bytes[0];
+		svc[u.n].bytes_in = t->svc[i].bytes[1];
+		u.n++;
+	}
+	return natgw_cost_compute(&rep->acct->prices, &rep->acct->design, &u, out, err, errlen);
+}
+
+/* ---------------------------------------------------------------- summary */
+
+void
+natgw_acct_summary(FILE *f, const struct natgw_report *rep, const struct natgw_acct_totals *t)
+{
+	unsigned int order[NATGW_DST_N_SERVICES], n, i;
+	uint64_t all = acct_bytes(&t->all);
+	struct natgw_cost_report cr;
+	char b[32], err[256];
+
+	if (all == 0)
+		return;
+	n = services_by_bytes(t, order);
+	fprintf(f, "  where the bytes went (both directions, IP layer):\n");
+	for (i = 0; i < n; i++) {
+		natgw_report_human_bytes(acct_bytes(&t->svc[order[i]]), b, sizeof(b));
+		fprintf(f, "    %-16s %10s  %5.1f%%  %" PRIu64 " sessions\n",
+			natgw_dst_service_name(order[i]), b,
+			100.0 * (double)acct_bytes(&t->svc[order[i]]) / (double)all,
+			t->svc[order[i]].sessions);
+	}
+	if (t->n_names)
+		fprintf(f, "  top destinations by name:\n");
+	for (i = 0; i < t->n_names && i < 5; i++) {
+		natgw_report_human_bytes(acct_bytes(&t->names[i].a), b, sizeof(b));
+		fprintf(f, "    %-56s %10s\n", t->names[i].name, b);
+	}
+	if (rep->acct == NULL || rep->span_s <= 0)
+		return;
+	if (natgw_acct_cost(rep, t, &cr, err, sizeof(err)) < 0) {
+		fprintf(f, "  cost: %s\n", err);
+		return;
+	}
+	natgw_cost_report_print(&cr, f);
 }

@@ -7,7 +7,67 @@
 
 #include <jansson.h>
 
+#include "natgw_cost.h"
+#include "natgw_dstclass.h"
 #include "natgw_pcap.h"
+#include "natgw_worker.h"
+
+/* Accounting and cost options, shared by replay and the dataplane
+ * (accounting.c): what they set, before and after natgw_acct_setup(). */
+struct natgw_acct_conf {
+	const char *ip_ranges;            /* --ip-ranges, NULL: the shipped file */
+	const char *prices_path;          /* --prices, NULL: the compiled defaults */
+	const char *price_set[32];        /* --price KEY=VALUE, applied after the file */
+	unsigned int n_price_set;
+	struct natgw_cost_prices prices;
+	struct natgw_cost_design design;  /* --endpoints, --azs, --nat-gateways, ... */
+	/* natgw_acct_setup() */
+	const char *ranges_path;
+	struct natgw_dst_ranges *ranges;
+};
+
+enum {
+	ACCT_OPT_IP_RANGES = 0x200,
+	ACCT_OPT_PRICES,
+	ACCT_OPT_PRICE,
+	ACCT_OPT_ENDPOINTS,
+	ACCT_OPT_NO_GW,
+	ACCT_OPT_AZS,
+	ACCT_OPT_NATS,
+};
+
+#define NATGW_ACCT_LONGOPTS \
+	{"ip-ranges", required_argument, NULL, ACCT_OPT_IP_RANGES}, \
+	{"prices", required_argument, NULL, ACCT_OPT_PRICES}, \
+	{"price", required_argument, NULL, ACCT_OPT_PRICE}, \
+	{"endpoints", required_argument, NULL, ACCT_OPT_ENDPOINTS}, \
+	{"no-gateway-endpoints", no_argument, NULL, ACCT_OPT_NO_GW}, \
+	{"azs", required_argument, NULL, ACCT_OPT_AZS}, \
+	{"nat-gateways", required_argument, NULL, ACCT_OPT_NATS}
+
+#define NATGW_ACCT_USAGE \
+	"accounting and cost (docs/accounting.md, docs/cost.md):\n" \
+	"      --ip-ranges FILE             AWS's ip-ranges.json to classify addresses\n" \
+	"                                   by (default: the copy natgw ships)\n" \
+	"      --prices FILE                price file (default: us-east-1 list prices)\n" \
+	"      --price KEY=USD              override one price, e.g.\n" \
+	"                                   nat_gateway.per_gb=0.048; repeat for several\n" \
+	"      --endpoints LIST             services the endpoints design moves to\n" \
+	"                                   interface endpoints (default:\n" \
+	"                                   " NATGW_COST_DEFAULT_INTERFACE ")\n" \
+	"      --no-gateway-endpoints       keep S3 and DynamoDB on the NAT in that design\n" \
+	"      --azs N                      AZs an interface endpoint is in (default 1)\n" \
+	"      --nat-gateways N             NAT gateways billed (default 1)\n"
+
+void natgw_acct_conf_init(struct natgw_acct_conf *a);
+/* 1: an accounting option, taken; 0: not one; -1: a bad value, with err. */
+int natgw_acct_opt(struct natgw_acct_conf *a, int code, const char *arg, char *err,
+		size_t errlen);
+/* Load the price file and apply the overrides. */
+int natgw_acct_setup(struct natgw_acct_conf *a, char *err, size_t errlen);
+/* Load the ip ranges (an LPM table: after the EAL is up). */
+int natgw_acct_load_ranges(struct natgw_acct_conf *a, char *err, size_t errlen);
+void natgw_acct_conf_free(struct natgw_acct_conf *a);
 
 /* What a report is made of: the mode's own sections (an object whose members
  * are written in order after "config"; the writer takes ownership) and the
@@ -18,7 +78,35 @@ struct natgw_report {
 	json_t *sections;
 	struct natgw_nat *const *engines;
 	unsigned int n_engines;
+	struct natgw_worker *const *workers;   /* the engines' workers (names) */
+	const struct natgw_acct_conf *acct;    /* prices and design; NULL: no cost */
+	double span_s;                         /* the run's time span, for the cost */
 };
+
+/* A run's traffic by service and by name, all workers together. */
+struct natgw_acct_totals {
+	struct natgw_nat_acct svc[NATGW_DST_N_SERVICES];
+	struct natgw_nat_acct all;
+	struct natgw_acct_name *names; /* by bytes, the largest first */
+	size_t n_names;
+};
+
+struct natgw_acct_name {
+	const char *name;
+	struct natgw_nat_acct a;
+};
+
+int natgw_acct_collect(const struct natgw_report *rep, struct natgw_acct_totals *t);
+void natgw_acct_totals_free(struct natgw_acct_totals *t);
+json_t *natgw_acct_services_json(const struct natgw_report *rep,
+		const struct natgw_acct_totals *t);
+int natgw_acct_cost(const struct natgw_report *rep, const struct natgw_acct_totals *t,
+		struct natgw_cost_report *out, char *err, size_t errlen);
+/* Where the bytes went and the two bills, for the human summary. */
+void natgw_acct_summary(FILE *f, const struct natgw_report *rep,
+		const struct natgw_acct_totals *t);
+/* "86.1 kB". */
+void natgw_report_human_bytes(uint64_t b, char *buf, size_t n);
 
 /* natgw [EAL options] -- OPTIONS: the DPDK dataplane. */
 int natgw_cmd_dataplane(int argc, char **argv);
@@ -28,11 +116,13 @@ int natgw_cmd_replay(int argc, char **argv);
 
 /* Write report.json for a finished replay; -1 with err on failure. */
 int natgw_report_write(const char *path, const struct natgw_replay_conf *c,
-		const struct natgw_replay_result *r, char *err, size_t errlen);
+		const struct natgw_replay_result *r, const struct natgw_acct_conf *acct,
+		char *err, size_t errlen);
 
 /* Write a finished replay's CSV files into dir; -1 with err on failure. */
 int natgw_replay_csv(const char *dir, const struct natgw_replay_conf *c,
-		const struct natgw_replay_result *r, char *err, size_t errlen);
+		const struct natgw_replay_result *r, const struct natgw_acct_conf *acct,
+		char *err, size_t errlen);
 
 /* Write report.json from several engines; -1 with err on failure. */
 int natgw_report_write_engines(const char *path, const struct natgw_report *rep, char *err,
@@ -46,7 +136,7 @@ void natgw_report_totals(struct natgw_nat *const *engines, unsigned int n,
 json_t *natgw_report_config_json(const struct natgw_nat_conf *n);
 json_t *natgw_report_metrics_json(const struct natgw_nat_stats *st);
 json_t *natgw_report_drops_json(const struct natgw_nat_stats *st);
-json_t *natgw_report_flow_json(const struct natgw_flow_record *f);
+json_t *natgw_report_flow_json(const struct natgw_flow_record *f, const char *name);
 
 /* "tcp", "udp", "icmp". */
 const char *natgw_report_proto_name(uint8_t p);
@@ -64,6 +154,6 @@ void natgw_report_summary_nat(FILE *f, const struct natgw_nat_stats *st);
 
 /* Print the human summary of a finished replay. */
 void natgw_report_summary(FILE *f, const struct natgw_replay_conf *c,
-		const struct natgw_replay_result *r);
+		const struct natgw_replay_result *r, const struct natgw_acct_conf *acct);
 
 #endif

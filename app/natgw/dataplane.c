@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -79,8 +80,12 @@ usage(FILE *f)
 		"  --duration SECONDS            stop after SECONDS (default: at SIGINT/SIGTERM)\n"
 		"  --report FILE                 write the JSON report (as natgw replay's, with a\n"
 		"                                \"dataplane\" section)\n"
+		"  --csv DIR                     also write the flows (with --flow-log) and the\n"
+		"                                per-minute metrics as CSV files into DIR\n"
 		"  -q, --quiet                   no stats line, no summary\n"
 		"  -h, --help                    this help\n"
+		"\n"
+		NATGW_ACCT_USAGE
 		"\n"
 		"telemetry (dpdk-telemetry.py, while it runs): /natgw/stats, /natgw/metrics,\n"
 		"/natgw/flows,N and /natgw/config.\n"
@@ -200,7 +205,8 @@ dp_snapshot(struct dp *dp, struct natgw_flow_record *rec, size_t max, unsigned i
 
 struct dp_opts {
 	const char *inside, *outside, *inside_net, *public_ip, *profile, *filtering;
-	const char *config, *report;
+	const char *config, *report, *csv;
+	struct natgw_acct_conf acct;
 	const char *eth_dest[8];
 	unsigned int n_eth_dest;
 	const char *timeouts[NATGW_TO_MAX * 4];
@@ -289,7 +295,7 @@ parse_opts(int argc, char **argv, struct dp_opts *o, char *err, size_t errlen)
 	enum {
 		O_INSIDE = 256, O_OUTSIDE, O_INNET, O_PUBIP, O_CONFIG, O_ETHDEST, O_PROFILE,
 		O_FILTER, O_TIMEOUT, O_MAXSESS, O_MTU, O_MBUFS, O_MBUFSZ, O_DESC, O_BURST,
-		O_FLOWLOG, O_DURATION, O_REPORT,
+		O_FLOWLOG, O_DURATION, O_REPORT, O_CSV,
 	};
 	static const struct option lo[] = {
 		{"inside", required_argument, NULL, O_INSIDE},
@@ -311,6 +317,8 @@ parse_opts(int argc, char **argv, struct dp_opts *o, char *err, size_t errlen)
 		{"stats-period", required_argument, NULL, 'T'},
 		{"duration", required_argument, NULL, O_DURATION},
 		{"report", required_argument, NULL, O_REPORT},
+		{"csv", required_argument, NULL, O_CSV},
+		NATGW_ACCT_LONGOPTS,
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -329,6 +337,17 @@ parse_opts(int argc, char **argv, struct dp_opts *o, char *err, size_t errlen)
 		case O_PROFILE: o->profile = optarg; break;
 		case O_FILTER: o->filtering = optarg; break;
 		case O_REPORT: o->report = optarg; break;
+		case O_CSV: o->csv = optarg; break;
+		case ACCT_OPT_IP_RANGES:
+		case ACCT_OPT_PRICES:
+		case ACCT_OPT_PRICE:
+		case ACCT_OPT_ENDPOINTS:
+		case ACCT_OPT_NO_GW:
+		case ACCT_OPT_AZS:
+		case ACCT_OPT_NATS:
+			if (natgw_acct_opt(&o->acct, c, optarg, err, errlen) < 0)
+				return -1;
+			break;
 		case O_FLOWLOG: o->flow_log = true; break;
 		case 'q': o->quiet = true; break;
 		case O_ETHDEST:
@@ -742,6 +761,8 @@ setup(struct dp *dp, const struct dp_opts *o, struct rte_mempool **mpp, char *er
 		/* per_dest_limit stays the gateway's: the engine gives each of
 		 * n_workers its share. */
 		wc.expire_budget = EXPIRE_BUDGET;
+		wc.classify = true;
+		wc.ranges = o->acct.ranges;
 		if (dp->steer)
 			natgw_rss_steer_attach(dp->steer, &wc.nat);
 		for (j = 0; j < dp->n_workers; j++)
@@ -753,6 +774,7 @@ setup(struct dp *dp, const struct dp_opts *o, struct rte_mempool **mpp, char *er
 		if (c->w == NULL)
 			return -2;
 		dp->engines[i] = natgw_worker_nat(c->w);
+		dp->workers[i] = c->w;
 		c->lcore = lc[i];
 		c->txq = (uint16_t)i;
 		c->port[NATGW_SIDE_INSIDE] = &dp->port[NATGW_SIDE_INSIDE];
@@ -925,8 +947,9 @@ dataplane_json(const struct dp *dp, double seconds)
 }
 
 static void
-summary(const struct dp *dp, double seconds)
+summary(const struct dp *dp, const struct natgw_report *rep, double seconds)
 {
+	struct natgw_acct_totals tot;
 	struct natgw_nat_stats st;
 	struct totals t;
 	struct rates r;
@@ -941,6 +964,10 @@ summary(const struct dp *dp, double seconds)
 	if (t.tx_drop || t.handoff_drop)
 		printf("  not sent: %" PRIu64 " refused by a port, %" PRIu64 " lost to a full "
 			"handoff ring\n", t.tx_drop, t.handoff_drop);
+	if (natgw_acct_collect(rep, &tot) == 0) {
+		natgw_acct_summary(stdout, rep, &tot);
+		natgw_acct_totals_free(&tot);
+	}
 }
 
 /* EAL leaves its runtime directory (config, sockets, memory maps) behind; the
@@ -986,6 +1013,48 @@ report_writable(const char *path, char *err, size_t errlen)
 	return true;
 }
 
+/* Write the report under a .part name, renamed once whole (as the replay's
+ * outputs: a report that is there is complete). Takes rep->sections. */
+static int
+write_report(const struct natgw_report *rep, const char *path)
+{
+	char part[PATH_MAX], err[512];
+
+	if ((size_t)snprintf(part, sizeof(part), "%s.part", path) >= sizeof(part)) {
+		fprintf(stderr, "natgw: --report %s: path too long\n", path);
+		json_decref(rep->sections);
+		return -1;
+	}
+	if (natgw_report_write_engines(part, rep, err, sizeof(err)) < 0) {
+		fprintf(stderr, "natgw: %s\n", err);
+		unlink(part);
+		return -1;
+	}
+	if (rename(part, path) < 0) {
+		fprintf(stderr, "natgw: --report %s: %s\n", path, strerror(errno));
+		unlink(part);
+		return -1;
+	}
+	return 0;
+}
+
+/* --csv DIR: made if missing, and a directory. */
+static bool
+csv_dir_ok(const char *dir, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (mkdir(dir, 0777) < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "--csv %s: %s", dir, strerror(errno));
+		return false;
+	}
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "--csv %s: not a directory", dir);
+		return false;
+	}
+	return true;
+}
+
 /* ------------------------------------------------------------------ run */
 
 int
@@ -1022,7 +1091,19 @@ natgw_cmd_dataplane(int argc, char **argv)
 		return 1;
 	}
 	memset(&o, 0, sizeof(o));
-	if (parse_opts(eargc - n, eargv + n, &o, err, sizeof(err)) < 0) {
+	natgw_acct_conf_init(&o.acct);
+	if (parse_opts(eargc - n, eargv + n, &o, err, sizeof(err)) < 0 ||
+			natgw_acct_setup(&o.acct, err, sizeof(err)) < 0) {
+		fprintf(stderr, "natgw: %s\n", err);
+		status = 2;
+		goto out;
+	}
+	if (o.csv && !csv_dir_ok(o.csv, err, sizeof(err))) {
+		fprintf(stderr, "natgw: %s\n", err);
+		status = 2;
+		goto out;
+	}
+	if (natgw_acct_load_ranges(&o.acct, err, sizeof(err)) < 0) {
 		fprintf(stderr, "natgw: %s\n", err);
 		status = 2;
 		goto out;
@@ -1086,39 +1167,31 @@ natgw_cmd_dataplane(int argc, char **argv)
 	rte_eal_mp_wait_lcore();
 	seconds = (double)(dp_now(&dp) - dp.start_ns) / 1e9;
 	status = 0;
-	if (!o.quiet)
-		summary(&dp, seconds);
-	if (o.report) {
+	{
 		struct natgw_report rep = {
 			.mode = "dataplane", .nat = &dp.nat, .engines = dp.engines,
-			.n_engines = dp.n_workers,
+			.n_engines = dp.n_workers, .workers = dp.workers, .acct = &o.acct,
+			.span_s = seconds,
 		};
 		uint64_t end = dp_now(&dp);
 
 		/* The dataplane section first: it tells the sessions still held,
-		 * which finishing the engines then writes to the flow log (when
-		 * kept) as still open. */
+		 * which finishing the engines then ends (in the flow log, when
+		 * kept, as still open) and moves into the accounting. */
 		rep.sections = json_object();
 		json_object_set_new(rep.sections, "dataplane", dataplane_json(&dp, seconds));
 		for (i = 0; i < dp.n_workers; i++)
 			natgw_nat_finish(dp.engines[i], end);
-		char part[PATH_MAX];
-
-		/* Written under a .part name and renamed once whole, as the
-		 * replay's outputs: a report that is there is complete. */
-		if ((size_t)snprintf(part, sizeof(part), "%s.part", o.report) >= sizeof(part)) {
-			fprintf(stderr, "natgw: --report %s: path too long\n", o.report);
-			json_decref(rep.sections);
-			status = 1;
-		} else if (natgw_report_write_engines(part, &rep, err, sizeof(err)) < 0) {
-			fprintf(stderr, "natgw: %s\n", err);
-			unlink(part);
-			status = 1;
-		} else if (rename(part, o.report) < 0) {
-			fprintf(stderr, "natgw: --report %s: %s\n", o.report, strerror(errno));
-			unlink(part);
+		if (!o.quiet)
+			summary(&dp, &rep, seconds);
+		if (o.csv && natgw_acct_write_csv(o.csv, &rep, err, sizeof(err)) < 0) {
+			fprintf(stderr, "natgw: --csv: %s\n", err);
 			status = 1;
 		}
+		if (o.report && write_report(&rep, o.report) < 0)
+			status = 1;
+		else if (!o.report)
+			json_decref(rep.sections);
 	}
 stop:
 	dp_telemetry_unregister();
@@ -1130,6 +1203,7 @@ stop:
 	natgw_rss_steer_free(dp.steer);
 	rte_mempool_free(mp);
 out:
+	natgw_acct_conf_free(&o.acct);
 	snprintf(err, sizeof(err), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
 	remove_runtime_dir(err);

@@ -47,6 +47,7 @@ struct dp {
 	struct dp_worker wk[NATGW_MAX_WORKERS];
 	unsigned int n_workers;
 	struct natgw_nat *engines[NATGW_MAX_WORKERS];
+	struct natgw_worker *workers[NATGW_MAX_WORKERS]; /* wk[i].w, for reports */
 	/* wall-clock ns at tsc0: `now` is real time, from the TSC */
 	uint64_t tsc0, rt0_ns;
 	double ns_per_cycle;

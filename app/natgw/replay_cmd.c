@@ -64,6 +64,8 @@ usage(FILE *f)
 		"  -q, --quiet                      no summary, no progress\n"
 		"  -h, --help                       this text\n"
 		"\n"
+		NATGW_ACCT_USAGE
+		"\n"
 		"Exit status: 0 done, 1 the run failed, 2 bad options.\n",
 		DEFAULT_INSIDE, DEFAULT_PUBLIC, NATGW_MAX_INSIDE, NATGW_MAX_PUBLIC, DEFAULT_OUT);
 }
@@ -180,6 +182,7 @@ natgw_cmd_replay(int argc, char **argv)
 		{"mtu", required_argument, NULL, 'M'},
 		{"fixcsum", no_argument, NULL, 'C'},
 		{"csv", required_argument, NULL, OPT_CSV},
+		NATGW_ACCT_LONGOPTS,
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -190,6 +193,7 @@ natgw_cmd_replay(int argc, char **argv)
 	unsigned int nt = 0, i;
 	bool quiet = false;
 	struct natgw_replay_conf rc;
+	struct natgw_acct_conf acct;
 	struct natgw_replay_result res;
 	enum natgw_profile pr;
 	struct progress prog = {0};
@@ -198,6 +202,7 @@ natgw_cmd_replay(int argc, char **argv)
 	int c, status = 1;
 
 	memset(&rc, 0, sizeof(rc));
+	natgw_acct_conf_init(&acct);
 	optind = 1;
 	/* getopt's own messages would be a second line, under another name. */
 	opterr = 0;
@@ -246,6 +251,16 @@ natgw_cmd_replay(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 0;
+		case ACCT_OPT_IP_RANGES:
+		case ACCT_OPT_PRICES:
+		case ACCT_OPT_PRICE:
+		case ACCT_OPT_ENDPOINTS:
+		case ACCT_OPT_NO_GW:
+		case ACCT_OPT_AZS:
+		case ACCT_OPT_NATS:
+			if (natgw_acct_opt(&acct, c, optarg, err, sizeof(err)) < 0)
+				goto bad;
+			break;
 		case ':':
 			fprintf(stderr, "natgw replay: %s needs a value (see natgw replay --help)\n",
 				argv[optind - 1]);
@@ -302,6 +317,10 @@ natgw_cmd_replay(int argc, char **argv)
 		rc.nat.mtu = (uint16_t)mtu;
 	if (natgw_nat_conf_check(&rc.nat, err, sizeof(err)) < 0)
 		goto bad;
+	/* The price file and overrides are options too: checked before
+	 * anything runs. (The address ranges need the EAL: loaded below.) */
+	if (natgw_acct_setup(&acct, err, sizeof(err)) < 0)
+		goto bad;
 	/* The capture is opened once, by the reader that will replay it, before
 	 * anything is made under --out: its checks and messages are the only ones. */
 	if (!capture_ok(rc.capture, err, sizeof(err))) {
@@ -342,6 +361,12 @@ natgw_cmd_replay(int argc, char **argv)
 		fprintf(stderr, "natgw replay: %s\n", err);
 		return 1;
 	}
+	if (natgw_acct_load_ranges(&acct, err, sizeof(err)) < 0) {
+		fprintf(stderr, "natgw replay: %s\n", err);
+		goto done;
+	}
+	rc.classify = true;
+	rc.ranges = acct.ranges;
 	if (natgw_replay_run(&rc, &res, err, sizeof(err)) < 0) {
 		if (prog.shown)
 			fputc('\n', stderr);
@@ -350,7 +375,7 @@ natgw_cmd_replay(int argc, char **argv)
 	}
 	if (prog.shown)
 		fprintf(stderr, "\r%*s\r", 40, "");
-	if (natgw_report_write(rp, &rc, &res, err, sizeof(err)) < 0) {
+	if (natgw_report_write(rp, &rc, &res, &acct, err, sizeof(err)) < 0) {
 		fprintf(stderr, "natgw replay: %s\n", err);
 		unlink(op);
 		unlink(ip);
@@ -361,18 +386,19 @@ natgw_cmd_replay(int argc, char **argv)
 		fprintf(stderr, "natgw replay: %s: %s\n", out, strerror(errno));
 		goto done;
 	}
-	if (csv && natgw_replay_csv(csv, &rc, &res, err, sizeof(err)) < 0) {
+	if (csv && natgw_replay_csv(csv, &rc, &res, &acct, err, sizeof(err)) < 0) {
 		fprintf(stderr, "natgw replay: --csv: %s\n", err);
 		goto done;
 	}
 	if (!quiet) {
-		natgw_report_summary(stdout, &rc, &res);
+		natgw_report_summary(stdout, &rc, &res, &acct);
 		printf("wrote %s, %s, %s%s%s\n", fo, fi, fr, csv ? ", CSV files in " : "",
 			csv ? csv : "");
 	}
 	status = 0;
 done:
 	natgw_worker_free(res.worker);
+	natgw_acct_conf_free(&acct);
 	snprintf(op, sizeof(op), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
 	/* With --no-shconf the per-run runtime directory stays empty: leave

@@ -78,7 +78,7 @@ natgw_report_config_json(const struct natgw_nat_conf *n)
 }
 
 json_t *
-natgw_report_flow_json(const struct natgw_flow_record *f)
+natgw_report_flow_json(const struct natgw_flow_record *f, const char *name)
 {
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN], c[INET_ADDRSTRLEN];
 	json_t *o = json_pack("{sssssisssisssisIsIsIsIsIsIss}",
@@ -102,6 +102,10 @@ natgw_report_flow_json(const struct natgw_flow_record *f)
 	if (f->proto == 6)
 		json_object_set_new(o, "tcp_state", json_string(tcp_state_name(f->tcp_state)));
 	json_object_set_new(o, "opened_by", json_string(f->inbound ? "outside" : "inside"));
+	json_object_set_new(o, "service", json_string(natgw_dst_service_name(f->svc) ?
+		natgw_dst_service_name(f->svc) : "?"));
+	if (name)
+		json_object_set_new(o, "name", json_string(name));
 	return o;
 }
 
@@ -174,6 +178,7 @@ natgw_report_write_engines(const char *path, const struct natgw_report *rep, cha
 {
 	struct natgw_nat_stats st;
 	struct natgw_nat_minute *rows;
+	struct natgw_acct_totals tot;
 	size_t nflows = 0, nrows, n, i;
 	unsigned int e;
 	const char *key;
@@ -188,7 +193,8 @@ natgw_report_write_engines(const char *path, const struct natgw_report *rep, cha
 	}
 	natgw_report_totals(rep->engines, rep->n_engines, &st);
 	rows = natgw_acct_series(rep->engines, rep->n_engines, &nrows);
-	if (rows == NULL) {
+	if (rows == NULL || natgw_acct_collect(rep, &tot) < 0) {
+		free(rows);
 		snprintf(err, errlen, "%s: out of memory for the per-minute series", path);
 		fclose(f);
 		json_decref(rep->sections);
@@ -209,6 +215,20 @@ natgw_report_write_engines(const char *path, const struct natgw_report *rep, cha
 	rc |= member(f, "drops", natgw_report_drops_json(&st), false);
 	rc |= member(f, "metrics_per_minute", natgw_acct_series_json(rows, nrows), false);
 	free(rows);
+	rc |= member(f, "services", natgw_acct_services_json(rep, &tot), false);
+	if (rep->acct && rep->span_s > 0) {
+		struct natgw_cost_report cr;
+		char cerr[256];
+		json_t *cj = NULL;
+
+		if (natgw_acct_cost(rep, &tot, &cr, cerr, sizeof(cerr)) < 0)
+			cj = json_pack("{ss}", "error", cerr);
+		else if (natgw_cost_report_json(&cr, &cj) < 0)
+			rc = -1;
+		if (cj)
+			rc |= member(f, "cost", cj, false);
+	}
+	natgw_acct_totals_free(&tot);
 	rc |= member(f, "counters", json_pack("{sIsIsIsIsIsI}",
 		"rst_sent", (json_int_t)st.rst_sent,
 		"rst_bytes", (json_int_t)st.rst_bytes,
@@ -222,7 +242,8 @@ natgw_report_write_engines(const char *path, const struct natgw_report *rep, cha
 		size_t j;
 
 		for (j = 0; j < n; j++, i++) {
-			json_t *fo = natgw_report_flow_json(&flows[j]);
+			json_t *fo = natgw_report_flow_json(&flows[j], rep->workers ?
+				natgw_worker_name(rep->workers[e], flows[j].name) : NULL);
 
 			fputs(i ? ",\n    " : "\n    ", f);
 			rc |= json_dumpf(fo, f, JFLAGS);
@@ -242,29 +263,49 @@ natgw_report_write_engines(const char *path, const struct natgw_report *rep, cha
 	return 0;
 }
 
+/* A replay's report: its one worker, the capture's time span. */
+static void
+replay_report(struct natgw_report *rep, struct natgw_nat **engines,
+		struct natgw_worker **workers, const struct natgw_replay_conf *c,
+		const struct natgw_replay_result *r, const struct natgw_acct_conf *acct)
+{
+	engines[0] = r->nat;
+	workers[0] = r->worker;
+	memset(rep, 0, sizeof(*rep));
+	rep->mode = "replay";
+	rep->nat = &c->nat;
+	rep->engines = engines;
+	rep->workers = workers;
+	rep->n_engines = 1;
+	rep->acct = acct;
+	rep->span_s = (double)(r->last_ns - r->first_ns) / 1e9;
+}
+
 int
 natgw_replay_csv(const char *dir, const struct natgw_replay_conf *c,
-		const struct natgw_replay_result *r, char *err, size_t errlen)
+		const struct natgw_replay_result *r, const struct natgw_acct_conf *acct,
+		char *err, size_t errlen)
 {
-	struct natgw_nat *engines[1] = {r->nat};
-	struct natgw_report rep = {
-		.mode = "replay", .nat = &c->nat, .engines = engines, .n_engines = 1,
-	};
+	struct natgw_nat *engines[1];
+	struct natgw_worker *workers[1];
+	struct natgw_report rep;
 
+	replay_report(&rep, engines, workers, c, r, acct);
 	return natgw_acct_write_csv(dir, &rep, err, errlen);
 }
 
 int
 natgw_report_write(const char *path, const struct natgw_replay_conf *c,
-		const struct natgw_replay_result *r, char *err, size_t errlen)
+		const struct natgw_replay_result *r, const struct natgw_acct_conf *acct,
+		char *err, size_t errlen)
 {
-	struct natgw_nat *engines[1] = {r->nat};
-	struct natgw_report rep = {
-		.mode = "replay", .nat = &c->nat, .engines = engines, .n_engines = 1,
-	};
+	struct natgw_nat *engines[1];
+	struct natgw_worker *workers[1];
+	struct natgw_report rep;
 	json_t *o = json_object();
 	unsigned int i;
 
+	replay_report(&rep, engines, workers, c, r, acct);
 	rep.sections = json_object();
 	json_object_set_new(rep.sections, "capture", json_pack("{sssssIsIsIsf}",
 		"file", c->capture, "link_type", r->linktype,
@@ -286,8 +327,8 @@ natgw_report_write(const char *path, const struct natgw_replay_conf *c,
 	return natgw_report_write_engines(path, &rep, err, errlen);
 }
 
-static void
-human_bytes(uint64_t b, char *buf, size_t n)
+void
+natgw_report_human_bytes(uint64_t b, char *buf, size_t n)
 {
 	const char *u[] = {"B", "kB", "MB", "GB", "TB"};
 	double v = (double)b;
@@ -307,10 +348,10 @@ natgw_report_summary_nat(FILE *f, const struct natgw_nat_stats *st)
 	char b1[32], b2[32], b3[32], b4[32];
 	unsigned int i, n;
 
-	human_bytes(m[NATGW_M_BytesInFromSource], b1, sizeof(b1));
-	human_bytes(m[NATGW_M_BytesOutToDestination], b2, sizeof(b2));
-	human_bytes(m[NATGW_M_BytesInFromDestination], b3, sizeof(b3));
-	human_bytes(m[NATGW_M_BytesOutToSource], b4, sizeof(b4));
+	natgw_report_human_bytes(m[NATGW_M_BytesInFromSource], b1, sizeof(b1));
+	natgw_report_human_bytes(m[NATGW_M_BytesOutToDestination], b2, sizeof(b2));
+	natgw_report_human_bytes(m[NATGW_M_BytesInFromDestination], b3, sizeof(b3));
+	natgw_report_human_bytes(m[NATGW_M_BytesOutToSource], b4, sizeof(b4));
 	fprintf(f, "  inside -> outside: %" PRIu64 " packets (%s) in, %" PRIu64
 		" packets (%s) out to destinations\n",
 		m[NATGW_M_PacketsInFromSource], b1, m[NATGW_M_PacketsOutToDestination], b2);
@@ -336,8 +377,12 @@ natgw_report_summary_nat(FILE *f, const struct natgw_nat_stats *st)
 
 void
 natgw_report_summary(FILE *f, const struct natgw_replay_conf *c,
-		const struct natgw_replay_result *r)
+		const struct natgw_replay_result *r, const struct natgw_acct_conf *acct)
 {
+	struct natgw_nat *engines[1];
+	struct natgw_worker *workers[1];
+	struct natgw_report rep;
+	struct natgw_acct_totals tot;
 	const struct natgw_nat_stats *st = natgw_nat_stats(r->nat);
 	const char *base = strrchr(c->capture, '/');
 	unsigned int i, n;
@@ -359,4 +404,9 @@ natgw_report_summary(FILE *f, const struct natgw_replay_conf *c,
 				natgw_skip_name(i), r->skip[i]);
 	if (n)
 		fputc('\n', f);
+	replay_report(&rep, engines, workers, c, r, acct);
+	if (natgw_acct_collect(&rep, &tot) == 0) {
+		natgw_acct_summary(f, &rep, &tot);
+		natgw_acct_totals_free(&tot);
+	}
 }

@@ -196,7 +196,7 @@ tel_flows(const char *params, struct rte_tel_data *d)
 		char k[24];
 
 		snprintf(k, sizeof(k), "%ld", i);
-		json_object_set_new(o, k, natgw_report_flow_json(&rec[i]));
+		json_object_set_new(o, k, natgw_report_flow_json(&rec[i], NULL));
 	}
 	dict_from_json(d, o);
 	return 0;

@@ -89,6 +89,10 @@ struct natgw_replay_conf {
 	 * file's size, for progress; may be NULL. */
 	void (*progress)(void *arg, uint64_t frames, uint64_t done, uint64_t total);
 	void *progress_arg;
+	/** Classify destinations (lib/dstclass): names from DNS answers, the
+	 * intra-VPC ones included, and ClientHellos; prefixes from @p ranges. */
+	bool classify;
+	const struct natgw_dst_ranges *ranges; /**< may be NULL: names only */
 };
 
 /** What a replay did. */

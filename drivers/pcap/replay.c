@@ -235,6 +235,8 @@ natgw_replay_run(const struct natgw_replay_conf *c, struct natgw_replay_result *
 	wc.name = "replay";
 	wc.nat = c->nat;
 	wc.expire_budget = EXPIRE_BUDGET;
+	wc.classify = c->classify;
+	wc.ranges = c->ranges;
 	r.wk = natgw_worker_create(&wc, err, errlen);
 	if (r.wk == NULL)
 		goto out;
@@ -299,6 +301,13 @@ natgw_replay_run(const struct natgw_replay_conf *c, struct natgw_replay_result *
 				natgw_pkt_csum_fill(rte_pktmbuf_mtod(m, uint8_t *), len) == 1)
 			res->checksums_fixed++;
 		skip = classify(&c->nat, rte_pktmbuf_mtod(m, uint8_t *), len, &side);
+		if (skip == NATGW_SKIP_intra_vpc && c->classify) {
+			/* The VPC resolver's answers never cross the NAT, yet
+			 * they name what the hosts connect to next: show them
+			 * to the classifier, in the capture's order. */
+			flush(&r);
+			natgw_worker_observe(r.wk, rte_pktmbuf_mtod(m, uint8_t *), len);
+		}
 		if (skip >= 0) {
 			res->skip[skip]++;
 			rte_pktmbuf_free(m);

@@ -105,7 +105,7 @@ fmt_num(char *buf, size_t n, double x, const char *prefix, bool money)
 #define W_WHAT 44
 #define W_QTY 14
 #define W_PRICE 10
-#define W_AMOUNT 12
+#define W_AMOUNT 13 /* "$0.000000747" and a space before it */
 
 static void
 print_bill(const struct natgw_cost_bill *b, FILE *f)

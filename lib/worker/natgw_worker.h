@@ -30,6 +30,9 @@
 
 #include "natgw_nat.h"
 
+struct natgw_dst;
+struct natgw_dst_ranges;
+
 struct rte_mbuf;
 struct rte_ring;
 
@@ -65,6 +68,12 @@ struct natgw_worker_conf {
 	 * worker w (NULL for this worker itself); from[w][side] brings them from w. */
 	struct rte_ring *to[NATGW_MAX_WORKERS][NATGW_SIDES];
 	struct rte_ring *from[NATGW_MAX_WORKERS][NATGW_SIDES];
+	/** Classify destinations (docs/accounting.md): a dstclass instance of
+	 * the worker's own learns names from its DNS answers and ClientHellos
+	 * and looks addresses up in @p ranges (NULL: names only). */
+	bool classify;
+	const struct natgw_dst_ranges *ranges; /**< AWS's prefixes, shared read-only */
+	uint32_t max_names;            /**< learned addresses held (0: 65536) */
 };
 
 struct natgw_worker;
@@ -108,6 +117,19 @@ const struct natgw_worker_stats *natgw_worker_stats(const struct natgw_worker *w
 
 /** @return the worker's index. */
 unsigned int natgw_worker_id(const struct natgw_worker *w);
+
+/**
+ * Show the classifier a frame the NAT does not see (a replay's intra-VPC DNS
+ * answer from the VPC resolver): DNS answers in it teach names. Without a
+ * classifier, nothing.
+ */
+void natgw_worker_observe(struct natgw_worker *w, const uint8_t *frame, uint32_t len);
+
+/** @return the name of name id @p id of this worker's sessions, NULL for 0. */
+const char *natgw_worker_name(const struct natgw_worker *w, uint16_t id);
+
+/** @return the worker's classifier instance (its counters), NULL without one. */
+const struct natgw_dst *natgw_worker_dst(const struct natgw_worker *w);
 
 /** Count a busy or idle poll loop (the DPDK lcore loop's bookkeeping). */
 void natgw_worker_count_loop(struct natgw_worker *w, bool busy);

@@ -10,6 +10,7 @@
 #include <rte_ring.h>
 
 #include "natgw_worker.h"
+#include "worker_private.h"
 
 /* Outside non-first fragments carry no port: the owner of their first fragment
  * is remembered here, in a small direct-mapped cache of the receiving worker.
@@ -34,12 +35,26 @@ struct natgw_worker {
 	struct rte_ring *from[NATGW_MAX_WORKERS][NATGW_SIDES];
 	uint8_t *port_owner;          /* public port -> worker, n > 1 */
 	struct frag_steer *steer;     /* n > 1 */
+	struct natgw_worker_cls cls;  /* destinations (conf.classify) */
 };
+
+struct natgw_worker_cls *
+worker_cls(struct natgw_worker *w)
+{
+	return w->cls.ready ? &w->cls : NULL;
+}
+
+const struct natgw_worker_cls *
+worker_cls_const(const struct natgw_worker *w)
+{
+	return w->cls.ready ? &w->cls : NULL;
+}
 
 struct natgw_worker *
 natgw_worker_create(const struct natgw_worker_conf *c, char *err, size_t errlen)
 {
-	const struct natgw_nat_conf *nc = &c->nat;
+	struct natgw_nat_conf ncc = c->nat;
+	const struct natgw_nat_conf *nc = &ncc;
 	struct natgw_worker *w;
 	uint32_t base, span, p, o;
 
@@ -66,6 +81,11 @@ natgw_worker_create(const struct natgw_worker_conf *c, char *err, size_t errlen)
 	w->in_seed = 0x77726b72u; /* the same on every worker: they must agree */
 	memcpy(w->to, c->to, sizeof(w->to));
 	memcpy(w->from, c->from, sizeof(w->from));
+	if (c->classify) {
+		if (worker_cls_init(w, &w->cls, c, err, errlen) < 0)
+			goto fail;
+		worker_cls_hooks(&w->cls, &ncc.classifier);
+	}
 	w->nat = natgw_nat_create(c->name, nc, err, errlen);
 	if (w->nat == NULL)
 		goto fail;
@@ -98,6 +118,7 @@ natgw_worker_free(struct natgw_worker *w)
 	if (w == NULL)
 		return;
 	natgw_nat_free(w->nat);
+	worker_cls_free(&w->cls);
 	rte_free(w->port_owner);
 	rte_free(w->steer);
 	rte_free(w);

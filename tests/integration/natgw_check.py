@@ -841,6 +841,9 @@ def check_report(ck, label, r, model, nets, publics=(PUBLIC_IP,)):
     ck.eq(sum(f["bytes_in"] for f in flows), m["BytesOutToSource"] - 40 * cnt["rst_sent"],
           label + ": sum of flows' bytes_in vs BytesOutToSource - RST bytes")
 
+    ck.eq(cnt.get("rst_bytes"), 40 * cnt["rst_sent"], label + ": counters.rst_bytes vs 40 a RST")
+    check_accounting(ck, label, rep)
+
     # Each flow's counts against the packets found in the outputs.
     counts, stray_out, stray_in = attribute(r)
     ck.check(not stray_out, "%s: outside.pcap frames %s belong to no flow of the report"
@@ -862,6 +865,47 @@ def check_report(ck, label, r, model, nets, publics=(PUBLIC_IP,)):
         ck.eq(counts.get(key, [0, 0, 0, 0]), want.get(key, [0, 0, 0, 0]),
               "%s: flow %s [packets_out, bytes_out, packets_in, bytes_in] in the outputs "
               "vs report" % (label, key))
+
+
+def check_accounting(ck, label, rep):
+    """The per-minute series and the accounting by service and class add up to
+    the metrics and to the flows (which check_report holds to the outputs)."""
+    m = rep["metrics"]
+    ser = rep.get("metrics_per_minute")
+    if ck.check(ser is not None and "rows" in ser,
+                "%s: report.json has no metrics_per_minute rows" % label):
+        rows = ser["rows"]
+        ck.eq(ser["minutes"], len(rows), label + ": metrics_per_minute.minutes vs its rows")
+        starts = [x["start_ns"] for x in rows]
+        ck.check(all(t % 60000000000 == 0 for t in starts),
+                 "%s: a per-minute row does not start on a minute" % label)
+        ck.check(starts == sorted(set(starts)),
+                 "%s: per-minute rows not in order, or a minute twice" % label)
+        for k in METRICS:
+            vals = [x[k] for x in rows]
+            got = max(vals, default=0) if k == "ActiveConnectionCount" else sum(vals)
+            ck.eq(got, m[k], "%s: metrics_per_minute %s of %s vs metrics" %
+                  (label, "maximum" if k == "ActiveConnectionCount" else "sum", k))
+    svc = rep.get("services")
+    if not ck.check(svc is not None, "%s: report.json has no services" % label):
+        return
+    flows = rep["flows"]
+    keys = ("packets_out", "bytes_out", "packets_in", "bytes_in")
+    want = [sum(f[k] for f in flows) for k in keys]
+    for part in ("by_service", "by_class"):
+        items = svc[part] if part == "by_service" else list(svc[part].values())
+        ck.eq([sum(x[k] for x in items) for k in keys], want,
+              "%s: services.%s [packets_out, bytes_out, packets_in, bytes_in] vs the flows"
+              % (label, part))
+        ck.eq(sum(x["sessions"] for x in items), len(flows),
+              "%s: services.%s sessions vs the flows" % (label, part))
+    per = defaultdict(lambda: [0, 0, 0, 0])
+    for f in flows:
+        for i, k in enumerate(keys):
+            per[f["service"]][i] += f[k]
+    for x in svc["by_service"]:
+        ck.eq([x[k] for k in keys], per.get(x["service"], [0, 0, 0, 0]),
+              "%s: services.by_service %s vs its flows" % (label, x["service"]))
 
 
 def check_addressing(ck, label, r, nets, publics=(PUBLIC_IP,)):

@@ -897,7 +897,7 @@ START_TEST(test_report_print)
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (strstr(line, " $") == NULL || strstr(line, "Saving") != NULL)
 			continue;
-		ck_assert_msg(strlen(line) == 92, "not aligned: \"%s\"", line);
+		ck_assert_msg(strlen(line) == 94, "not aligned: \"%s\"", line);
 		n_rows++;
 	}
 	ck_assert_int_eq(n_rows, 4 + 1 + 8 + 1);
