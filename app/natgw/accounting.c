@@ -228,8 +228,15 @@ natgw_acct_opt(struct natgw_acct_conf *a, int code, const char *arg, char *err, 
 		}
 		a->price_set[a->n_price_set++] = arg;
 		return 1;
-	case ACCT_OPT_ENDPOINTS:
-		return natgw_cost_design_set_services(&a->design, arg, err, errlen) < 0 ? -1 : 1;
+	case ACCT_OPT_ENDPOINTS: {
+		char e[256];
+
+		if (natgw_cost_design_set_services(&a->design, arg, e, sizeof(e)) < 0) {
+			snprintf(err, errlen, "--endpoints %s: %s", arg, e);
+			return -1;
+		}
+		return 1;
+	}
 	case ACCT_OPT_NO_GW:
 		a->design.gateway_endpoints = false;
 		return 1;

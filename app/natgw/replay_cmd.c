@@ -202,6 +202,7 @@ natgw_cmd_replay(int argc, char **argv)
 	int c, status = 1;
 
 	memset(&rc, 0, sizeof(rc));
+	memset(&res, 0, sizeof(res));
 	natgw_acct_conf_init(&acct);
 	optind = 1;
 	/* getopt's own messages would be a second line, under another name. */
