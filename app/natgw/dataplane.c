@@ -328,6 +328,12 @@ parse_opts(int argc, char **argv, struct dp_opts *o, char *err, size_t errlen)
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":T:qh", lo, NULL)) != -1) {
+		int taken = natgw_acct_opt(&o->acct, c, optarg, err, errlen);
+
+		if (taken < 0)
+			return -1;
+		if (taken)
+			continue;
 		switch (c) {
 		case O_INSIDE: o->inside = optarg; break;
 		case O_OUTSIDE: o->outside = optarg; break;
@@ -338,16 +344,6 @@ parse_opts(int argc, char **argv, struct dp_opts *o, char *err, size_t errlen)
 		case O_FILTER: o->filtering = optarg; break;
 		case O_REPORT: o->report = optarg; break;
 		case O_CSV: o->csv = optarg; break;
-		case ACCT_OPT_IP_RANGES:
-		case ACCT_OPT_PRICES:
-		case ACCT_OPT_PRICE:
-		case ACCT_OPT_ENDPOINTS:
-		case ACCT_OPT_NO_GW:
-		case ACCT_OPT_AZS:
-		case ACCT_OPT_NATS:
-			if (natgw_acct_opt(&o->acct, c, optarg, err, errlen) < 0)
-				return -1;
-			break;
 		case O_FLOWLOG: o->flow_log = true; break;
 		case 'q': o->quiet = true; break;
 		case O_ETHDEST:

@@ -208,6 +208,12 @@ natgw_cmd_replay(int argc, char **argv)
 	/* getopt's own messages would be a second line, under another name. */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":i:p:o:P:f:t:m:Cqh", lo, NULL)) != -1) {
+		int taken = natgw_acct_opt(&acct, c, optarg, err, sizeof(err));
+
+		if (taken < 0)
+			goto bad;
+		if (taken)
+			continue;
 		switch (c) {
 		case 'i':
 			inside = optarg;
@@ -252,16 +258,7 @@ natgw_cmd_replay(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 0;
-		case ACCT_OPT_IP_RANGES:
-		case ACCT_OPT_PRICES:
-		case ACCT_OPT_PRICE:
-		case ACCT_OPT_ENDPOINTS:
-		case ACCT_OPT_NO_GW:
-		case ACCT_OPT_AZS:
-		case ACCT_OPT_NATS:
-			if (natgw_acct_opt(&acct, c, optarg, err, sizeof(err)) < 0)
-				goto bad;
-			break;
+
 		case ':':
 			fprintf(stderr, "natgw replay: %s needs a value (see natgw replay --help)\n",
 				argv[optind - 1]);
