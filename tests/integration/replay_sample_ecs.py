@@ -16,8 +16,8 @@ private address leaves and everything delivered goes to an inside host.
 
 A replay needs neither root nor hugepages: when the test runs as root it
 also replays the sample as an unprivileged user (setpriv to nobody, with
-copies of the binary and the sample in a directory that user can read) and
-proves the outputs byte-identical to root's.
+copies of the binary, the sample and ip-ranges.json in a directory that user
+can read) and proves the outputs byte-identical to root's.
 """
 
 import os
@@ -94,6 +94,9 @@ def check_unprivileged(ck, exe, sample, tmp):
     os.chmod(tmp, 0o755)
     shutil.copy(exe, os.path.join(home, "natgw"))
     shutil.copy(sample, os.path.join(home, "ecs-sample.pcap"))
+    # The build tree's data (beside the sample) may be under /root too.
+    ranges = os.path.join(home, "aws-ip-ranges.json")
+    shutil.copy(os.path.join(os.path.dirname(sample), "aws-ip-ranges.json"), ranges)
     # A sanitizer build reads its suppressions at start: nobody must reach
     # them too (the source tree may be under /root).
     env = dict(os.environ)
@@ -111,7 +114,7 @@ def check_unprivileged(ck, exe, sample, tmp):
         out = os.path.join(home, "out-" + who)
         cmd = prefix + [os.path.join(home, "natgw"), "replay",
                         os.path.join(home, "ecs-sample.pcap"), "-i", INSIDE,
-                        "-p", nc.PUBLIC_IP, "-o", out, "-q"]
+                        "-p", nc.PUBLIC_IP, "-o", out, "-q", "--ip-ranges", ranges]
         p = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env)
         if not ck.eq(p.returncode, 0, "replay as %s (stderr %r)" % (who, p.stderr)):
             return
