@@ -647,6 +647,33 @@ slow_path(struct natgw_nat *nat, enum natgw_side side, const struct natgw_pkt_in
 	return why;
 }
 
+/* A packet's share of the ceiling's budget, or why there is none left. */
+static inline enum natgw_drop
+spend(struct natgw_nat *nat, uint32_t len)
+{
+	if (nat->budget_pkts == 0)
+		return NATGW_DROP_packet_rate_ceiling;
+	if (nat->budget_bytes < len)
+		return NATGW_DROP_bandwidth_ceiling;
+	nat->budget_pkts--;
+	nat->budget_bytes -= len;
+	return NATGW_DROP_NONE;
+}
+
+void
+natgw_nat_set_budget(struct natgw_nat *nat, uint64_t bytes, uint64_t pkts)
+{
+	nat->limited = true;
+	nat->budget_bytes = bytes;
+	nat->budget_pkts = pkts;
+}
+
+void
+natgw_nat_unlimit(struct natgw_nat *nat)
+{
+	nat->limited = false;
+}
+
 /* Per-burst sums of the CloudWatch counters the common path moves. */
 struct burst_acc {
 	uint64_t pkts_out, bytes_out;
@@ -817,7 +844,7 @@ natgw_nat_burst(struct natgw_nat *nat, enum natgw_side side, struct rte_mbuf **p
 	struct burst_acc acc = {0, 0};
 	uint64_t hits = 0, pkts_in = 0, bytes_in = 0;
 	uint16_t i, nk = 0, nout;
-	bool changed = false;
+	bool changed = false, limited = nat->limited;
 
 	out->n[0] = out->n[1] = 0;
 	nat_minute(nat, now);
@@ -828,6 +855,8 @@ natgw_nat_burst(struct natgw_nat *nat, enum natgw_side side, struct rte_mbuf **p
 
 		sid[i] = NAT_NONE;
 		w = natgw_pkt_parse(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_data_len(m), &pi[i]);
+		if (unlikely(limited) && w == NATGW_DROP_NONE)
+			w = spend(nat, pi[i].ip_len);
 		why[i] = w;
 		if (likely(w == NATGW_DROP_NONE && pi[i].flags == 0 &&
 				pi[i].ip_len <= nat->conf.mtu)) {

@@ -152,6 +152,8 @@ struct natgw_nat {
 	uint64_t tw_cursor; /* next wheel tick to examine */
 	bool tw_started;
 	uint32_t port_base, port_span; /* this worker's slice of the port range */
+	bool limited;                  /* a ceiling's budget applies */
+	uint64_t budget_bytes, budget_pkts;
 	uint32_t seed;
 	struct natgw_nat_stats st;
 	struct natgw_flow_record *log;

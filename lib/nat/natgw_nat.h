@@ -285,6 +285,17 @@ void natgw_nat_burst(struct natgw_nat *nat, enum natgw_side side,
 		struct rte_mbuf **pkts, uint16_t n, uint64_t now, struct natgw_nat_out *out);
 
 /**
+ * Limit what the engine forwards until the next call: @p bytes (IP bytes) and
+ * @p pkts packets, the worker's share of the gateway's ceiling for one epoch
+ * (lib/scale). A packet that arrives with too little left is dropped as
+ * bandwidth_ceiling or packet_rate_ceiling (PacketsDropCount), before the NAT
+ * looks at it; what is left of a budget does not carry over: each call
+ * replaces it. natgw_nat_unlimit() lifts the limit (the default).
+ */
+void natgw_nat_set_budget(struct natgw_nat *nat, uint64_t bytes, uint64_t pkts);
+void natgw_nat_unlimit(struct natgw_nat *nat);
+
+/**
  * Expire idle sessions up to time @p now, doing about @p budget units of work:
  * each session examined and each wheel slot (about a second) crossed is one;
  * a call may end one unit past the budget. A session is reaped once the

@@ -45,7 +45,9 @@
 	X(tcp_not_syn, 1)         /* TCP without a session that is not a SYN */ \
 	X(no_session_inbound, 1)  /* unsolicited inbound, or filtered */ \
 	X(port_alloc, 1)          /* ErrorPortAllocation: no public port free */ \
-	X(table_full, 1)          /* session table full */
+	X(table_full, 1)          /* session table full */ \
+	X(bandwidth_ceiling, 1)   /* over the gateway's bandwidth ceiling */ \
+	X(packet_rate_ceiling, 1) /* over the gateway's packet-rate ceiling */
 
 /** Drop reasons, NATGW_DROP_<name>. */
 enum natgw_drop {

@@ -2847,6 +2847,34 @@ START_TEST(test_acct_watch_bound)
 }
 END_TEST
 
+/* A ceiling's budget: what is over it is dropped and counted, by the limit
+ * it hit, and each budget replaces the last (nothing carries over). */
+START_TEST(test_budget_ceiling)
+{
+	struct natgw_nat *nat = mk_profile(NATGW_PROFILE_AWS);
+	struct tp t = udp(PRIV, 4000, REM, 53, 400 - 28);
+	struct got g;
+	unsigned int i;
+
+	natgw_nat_set_budget(nat, 1000, 10);
+	fwd(nat, IN, &t, T0, &g, "1st of 1000 bytes");
+	fwd(nat, IN, &t, T0 + 1, &g, "2nd of 1000 bytes");
+	drop(nat, IN, &t, T0 + 2, NATGW_DROP_bandwidth_ceiling, "3rd: 200 bytes left");
+	natgw_nat_set_budget(nat, 100000, 2);
+	fwd(nat, IN, &t, T0 + 3, &g, "1st of 2 packets");
+	fwd(nat, IN, &t, T0 + 4, &g, "2nd of 2 packets");
+	drop(nat, IN, &t, T0 + 5, NATGW_DROP_packet_rate_ceiling, "3rd of 2 packets");
+	natgw_nat_unlimit(nat);
+	for (i = 0; i < 20; i++)
+		fwd(nat, IN, &t, T0 + 6 + i, &g, "unlimited");
+	ck_assert_uint_eq(DROPS(nat, bandwidth_ceiling), 1);
+	ck_assert_uint_eq(DROPS(nat, packet_rate_ceiling), 1);
+	ck_assert_uint_eq(METRIC(nat, PacketsDropCount), 2);
+	ck_assert_uint_eq(METRIC(nat, PacketsInFromSource), 26);
+	ck_assert_uint_eq(METRIC(nat, PacketsOutToDestination), 24);
+}
+END_TEST
+
 /* ================================================================== main */
 
 static TCase *
@@ -2880,6 +2908,7 @@ main(void)
 	tcase_add_test(t, test_series_minutes);
 	tcase_add_test(t, test_acct_classifier);
 	tcase_add_test(t, test_acct_watch_bound);
+	tcase_add_test(t, test_budget_ceiling);
 	tcase_add_test(t, test_determinism);
 
 	t = tc(s, "icmp_error");
