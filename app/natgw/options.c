@@ -161,6 +161,23 @@ opt_uint(uint64_t *v, const char *name, const char *arg, uint64_t lo, uint64_t h
 }
 
 int
+opt_double(double *v, const char *name, const char *arg, double lo, double hi, char *err,
+		size_t errlen)
+{
+	char *end;
+	double x;
+
+	errno = 0;
+	x = strtod(arg, &end);
+	if (errno || end == arg || *end || !(x >= lo && x <= hi)) {
+		snprintf(err, errlen, "%s: '%s' is not a number from %g to %g", name, arg, lo, hi);
+		return -1;
+	}
+	*v = x;
+	return 0;
+}
+
+int
 opt_timeout(struct natgw_nat_conf *c, const char *arg, char *err, size_t errlen)
 {
 	const char *eq = strchr(arg, '=');

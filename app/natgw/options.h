@@ -20,6 +20,9 @@ int opt_profile(enum natgw_profile *p, const char *arg, char *err, size_t errlen
 int opt_filtering(enum natgw_filtering *f, const char *arg, char *err, size_t errlen);
 /* Parse "CLASS=SECONDS" into c->timeout_ns. */
 int opt_timeout(struct natgw_nat_conf *c, const char *arg, char *err, size_t errlen);
+/* Parse a number in [lo, hi]. */
+int opt_double(double *v, const char *name, const char *arg, double lo, double hi, char *err,
+		size_t errlen);
 /* Parse an unsigned integer in [lo, hi]. */
 int opt_uint(uint64_t *v, const char *name, const char *arg, uint64_t lo, uint64_t hi,
 		char *err, size_t errlen);

@@ -24,7 +24,7 @@
 #define DEFAULT_OUT "natgw-out"
 #define SAMPLE "ecs-sample.pcap"
 
-enum { OPT_CSV = 0x100 };
+enum { OPT_CSV = 0x100, OPT_SPEEDUP };
 
 static void
 usage(FILE *f)
@@ -56,6 +56,9 @@ usage(FILE *f)
 		"                                   udp or icmp; repeat for several\n"
 		"  -m, --max-sessions N             session table size (default 262144)\n"
 		"      --mtu BYTES                  largest IP packet forwarded (aws: 8500)\n"
+		"      --speedup N                  replay N times as fast as captured (the same\n"
+		"                                   bytes in 1/N of the time: what if the\n"
+		"                                   traffic grew N-fold?); default 1\n"
 		"      --csv DIR                    also write the flows and the per-minute\n"
 		"                                   metrics as CSV files into DIR\n"
 		"  -C, --fixcsum                    recompute every frame's IPv4 and TCP/UDP/ICMP\n"
@@ -182,6 +185,7 @@ natgw_cmd_replay(int argc, char **argv)
 		{"mtu", required_argument, NULL, 'M'},
 		{"fixcsum", no_argument, NULL, 'C'},
 		{"csv", required_argument, NULL, OPT_CSV},
+		{"speedup", required_argument, NULL, OPT_SPEEDUP},
 		NATGW_ACCT_LONGOPTS,
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
@@ -254,6 +258,11 @@ natgw_cmd_replay(int argc, char **argv)
 			break;
 		case OPT_CSV:
 			csv = optarg;
+			break;
+		case OPT_SPEEDUP:
+			if (opt_double(&rc.speedup, "--speedup", optarg, 0.001, 1e6, err,
+					sizeof(err)) < 0)
+				goto bad;
 			break;
 		case 'h':
 			usage(stdout);

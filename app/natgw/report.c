@@ -314,7 +314,8 @@ natgw_report_write(const char *path, const struct natgw_replay_conf *c,
 		"duration_s", (double)(r->last_ns - r->first_ns) / 1e9));
 	for (i = 0; i < NATGW_SKIP_MAX; i++)
 		json_object_set_new(o, natgw_skip_name(i), json_integer((json_int_t)r->skip[i]));
-	json_object_set_new(rep.sections, "replay", json_pack("{sIsIsIsIsbsIsosIsI}",
+	json_object_set_new(rep.sections, "replay", json_pack("{sfsIsIsIsIsbsIsosIsI}",
+		"speedup", c->speedup > 0 ? c->speedup : 1.0,
 		"to_inside", (json_int_t)r->to_side[NATGW_SIDE_INSIDE],
 		"to_outside", (json_int_t)r->to_side[NATGW_SIDE_OUTSIDE],
 		"readdressed", (json_int_t)r->readdressed,
@@ -386,10 +387,14 @@ natgw_report_summary(FILE *f, const struct natgw_replay_conf *c,
 	const struct natgw_nat_stats *st = natgw_nat_stats(r->nat);
 	const char *base = strrchr(c->capture, '/');
 	unsigned int i, n;
+	char speed[64] = "";
 
-	fprintf(f, "natgw replay: %s (%s), %" PRIu64 " frames over %.3f s, profile %s\n",
+	if (c->speedup > 0 && c->speedup != 1)
+		snprintf(speed, sizeof(speed), " (%gx as fast as captured)", c->speedup);
+
+	fprintf(f, "natgw replay: %s (%s), %" PRIu64 " frames over %.3f s%s, profile %s\n",
 		base ? base + 1 : c->capture, r->linktype, r->frames,
-		(double)(r->last_ns - r->first_ns) / 1e9, natgw_profile_name(c->nat.profile));
+		(double)(r->last_ns - r->first_ns) / 1e9, speed, natgw_profile_name(c->nat.profile));
 	natgw_report_summary_nat(f, st);
 	if (c->fix_checksums)
 		fprintf(f, "  --fixcsum: checksums recomputed in %" PRIu64 " frames\n",

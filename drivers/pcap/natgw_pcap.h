@@ -92,6 +92,9 @@ struct natgw_replay_conf {
 	/** Classify destinations (lib/dstclass): names from DNS answers, the
 	 * intra-VPC ones included, and ClientHellos; prefixes from @p ranges. */
 	bool classify;
+	/** Replay this many times faster than captured (virtual time from the
+	 * first frame divided by it); 0 or 1: as captured. */
+	double speedup;
 	const struct natgw_dst_ranges *ranges; /**< may be NULL: names only */
 };
 

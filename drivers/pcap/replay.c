@@ -218,7 +218,7 @@ natgw_replay_run(const struct natgw_replay_conf *c, struct natgw_replay_result *
 		.key_len = sizeof(struct natgw_flow_key), .hash_func = rte_hash_crc,
 		.socket_id = SOCKET_ID_ANY,
 	};
-	uint64_t total = 0, now = 0;
+	uint64_t total = 0, now = 0, first_ts = 0;
 	struct natgw_worker_conf wc = {0};
 	struct stat st;
 	bool opened[NATGW_SIDES];
@@ -277,6 +277,13 @@ natgw_replay_run(const struct natgw_replay_conf *c, struct natgw_replay_result *
 			break;
 		}
 		res->frames++;
+		if (res->frames == 1)
+			first_ts = ts;
+		/* --speedup: the capture's time compressed from its first frame,
+		 * so that the same bytes come N times as fast. */
+		if (c->speedup > 0 && c->speedup != 1)
+			ts = first_ts + (uint64_t)((double)(ts > first_ts ? ts - first_ts : 0) /
+				c->speedup);
 		/* Virtual time never runs backwards: a frame older than the
 		 * one before it (merged captures) is taken at the later time. */
 		now = ts > now ? ts : now;
