@@ -543,3 +543,32 @@ natgw_acct_summary(FILE *f, const struct natgw_report *rep, const struct natgw_a
 	}
 	natgw_cost_report_print(&cr, f);
 }
+
+/* ----------------------------------------------------------------- plots */
+
+int
+natgw_acct_plots(const char *dir, const struct natgw_report *rep, char *err, size_t errlen)
+{
+	struct natgw_acct_totals tot;
+	struct natgw_cost_report cr;
+	struct natgw_nat_minute *rows;
+	size_t n;
+	int rc;
+
+	rows = natgw_acct_series(rep->engines, rep->n_engines, &n);
+	if (rows == NULL) {
+		snprintf(err, errlen, "out of memory for the per-minute series");
+		return -1;
+	}
+	rc = n ? natgw_plot_series(dir, rows, n, err, errlen) : 0;
+	free(rows);
+	if (rc < 0 || rep->acct == NULL || rep->span_s <= 0)
+		return rc;
+	if (natgw_acct_collect(rep, &tot) < 0) {
+		snprintf(err, errlen, "out of memory for the accounting");
+		return -1;
+	}
+	rc = natgw_acct_cost(rep, &tot, &cr, err, errlen);
+	natgw_acct_totals_free(&tot);
+	return rc < 0 ? rc : natgw_plot_bills(dir, &cr, err, errlen);
+}

@@ -105,6 +105,19 @@ int natgw_acct_cost(const struct natgw_report *rep, const struct natgw_acct_tota
 /* Where the bytes went and the two bills, for the human summary. */
 void natgw_acct_summary(FILE *f, const struct natgw_report *rep,
 		const struct natgw_acct_totals *t);
+/* plot.c: PNGs drawn by gnuplot in dir (NAME.png, with NAME.dat and NAME.gp). */
+int natgw_plot_bills(const char *dir, const struct natgw_cost_report *r, char *err,
+		size_t errlen);
+int natgw_plot_series(const char *dir, const struct natgw_nat_minute *rows, size_t n,
+		char *err, size_t errlen);
+/* The plots of a run (bills, metrics per minute) into dir. */
+int natgw_acct_plots(const char *dir, const struct natgw_report *rep, char *err,
+		size_t errlen);
+/* A finished replay's plots into dir. */
+int natgw_replay_plots(const char *dir, const struct natgw_replay_conf *c,
+		const struct natgw_replay_result *r, const struct natgw_acct_conf *acct,
+		char *err, size_t errlen);
+
 /* "86.1 kB". */
 void natgw_report_human_bytes(uint64_t b, char *buf, size_t n);
 

@@ -24,7 +24,7 @@
 #define DEFAULT_OUT "natgw-out"
 #define SAMPLE "ecs-sample.pcap"
 
-enum { OPT_CSV = 0x100, OPT_SPEEDUP };
+enum { OPT_CSV = 0x100, OPT_SPEEDUP, OPT_NOPLOT };
 
 static void
 usage(FILE *f)
@@ -59,6 +59,8 @@ usage(FILE *f)
 		"      --speedup N                  replay N times as fast as captured (the same\n"
 		"                                   bytes in 1/N of the time: what if the\n"
 		"                                   traffic grew N-fold?); default 1\n"
+		"      --no-plot                    no PNG plots (default: OUT/bills.png and\n"
+		"                                   OUT/metrics_per_minute.png, by gnuplot)\n"
 		"      --csv DIR                    also write the flows and the per-minute\n"
 		"                                   metrics as CSV files into DIR\n"
 		"  -C, --fixcsum                    recompute every frame's IPv4 and TCP/UDP/ICMP\n"
@@ -186,6 +188,7 @@ natgw_cmd_replay(int argc, char **argv)
 		{"fixcsum", no_argument, NULL, 'C'},
 		{"csv", required_argument, NULL, OPT_CSV},
 		{"speedup", required_argument, NULL, OPT_SPEEDUP},
+		{"no-plot", no_argument, NULL, OPT_NOPLOT},
 		NATGW_ACCT_LONGOPTS,
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
@@ -195,7 +198,7 @@ natgw_cmd_replay(int argc, char **argv)
 	const char *filtering = NULL, *timeouts[NATGW_TO_MAX * 4], *csv = NULL;
 	uint64_t max_sessions = 0, mtu = 0;
 	unsigned int nt = 0, i;
-	bool quiet = false;
+	bool quiet = false, plot = true;
 	struct natgw_replay_conf rc;
 	struct natgw_acct_conf acct;
 	struct natgw_replay_result res;
@@ -258,6 +261,9 @@ natgw_cmd_replay(int argc, char **argv)
 			break;
 		case OPT_CSV:
 			csv = optarg;
+			break;
+		case OPT_NOPLOT:
+			plot = false;
 			break;
 		case OPT_SPEEDUP:
 			if (opt_double(&rc.speedup, "--speedup", optarg, 0.001, 1e6, err,
@@ -397,6 +403,10 @@ natgw_cmd_replay(int argc, char **argv)
 		fprintf(stderr, "natgw replay: --csv: %s\n", err);
 		goto done;
 	}
+	/* A plot that cannot be drawn (no gnuplot) costs the run nothing else:
+	 * the results are all in report.json. */
+	if (plot && natgw_replay_plots(out, &rc, &res, &acct, err, sizeof(err)) < 0)
+		fprintf(stderr, "natgw replay: no plots: %s\n", err);
 	if (!quiet) {
 		natgw_report_summary(stdout, &rc, &res, &acct);
 		printf("wrote %s, %s, %s%s%s\n", fo, fi, fr, csv ? ", CSV files in " : "",

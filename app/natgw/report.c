@@ -295,6 +295,19 @@ natgw_replay_csv(const char *dir, const struct natgw_replay_conf *c,
 }
 
 int
+natgw_replay_plots(const char *dir, const struct natgw_replay_conf *c,
+		const struct natgw_replay_result *r, const struct natgw_acct_conf *acct,
+		char *err, size_t errlen)
+{
+	struct natgw_nat *engines[1];
+	struct natgw_worker *workers[1];
+	struct natgw_report rep;
+
+	replay_report(&rep, engines, workers, c, r, acct);
+	return natgw_acct_plots(dir, &rep, err, errlen);
+}
+
+int
 natgw_report_write(const char *path, const struct natgw_replay_conf *c,
 		const struct natgw_replay_result *r, const struct natgw_acct_conf *acct,
 		char *err, size_t errlen)

@@ -18,6 +18,8 @@ and then connect with TLS ClientHellos naming them. The test proves:
 - the cost section matches the bills computed here from the services' bytes,
   the capture's span and the documented us-east-1 prices, and --price,
   --endpoints, --azs and --no-gateway-endpoints change it as documented;
+- the plots (bills.png, metrics_per_minute.png) are drawn, with their gnuplot
+  scripts beside them, and --no-plot draws none;
 - bad accounting options are one-line errors with exit status 2, a bad
   --ip-ranges file one line with exit status 1, and nothing is left behind.
 """
@@ -174,6 +176,11 @@ def main():
         by_ip = named_services(ck, "default", rep)
         check_csv(ck, "default", rep, csvd)
         check_cost(ck, "default", rep)
+        for png in ("bills.png", "metrics_per_minute.png"):
+            with open(r.path(png), "rb") as f:
+                ck.check(f.read(8) == b"\x89PNG\r\n\x1a\n", "%s is not a PNG" % png)
+            ck.check(os.path.exists(r.path(png[:-4] + ".gp")),
+                     "%s's gnuplot script is not beside it" % png)
         for w in ("where the bytes went", "Through the NAT gateway", "With VPC endpoints",
                   "Saving with endpoints", "prod-us-east-1-starport-layer-bucket"):
             ck.check(w in r.stdout, "summary lacks %r:\n%s" % (w, r.stdout))
@@ -214,7 +221,9 @@ def main():
             check_cost(ck, "design", r4.report, nat_per_gb=0.05, ife_hour=0.02, azs=3,
                        interface={"ecr.dkr", "logs"})
         r5 = nc.replay(exe, None, os.path.join(tmp, "e"), inside=None, public=None,
-                       extra=["--no-gateway-endpoints"])
+                       extra=["--no-gateway-endpoints", "--no-plot"])
+        ck.eq(sorted(r5.leftovers()), ["inside.pcap", "outside.pcap", "report.json"],
+              "files of a replay with --no-plot")
         if ck.eq(r5.rc, 0, "exit status of " + r5.describe()):
             check_cost(ck, "no gateway endpoints", r5.report, gateway=False)
 
