@@ -107,4 +107,102 @@ int natgw_scale_conf_str(const struct natgw_scale_conf *c, char *buf, size_t len
  */
 int natgw_scale_conf_json(const struct natgw_scale_conf *c, json_t **out);
 
+/** One gateway's controller. */
+struct natgw_scale;
+
+/** What one share did since the previous natgw_scale_epoch(). Bytes are IP-layer bytes. */
+struct natgw_scale_use {
+	uint64_t offered_bytes, offered_pkts; /**< everything that arrived, forwarded or not */
+	uint64_t fwd_bytes, fwd_pkts;         /**< forwarded, within the budget */
+	uint64_t drop_bytes, drop_pkts;       /**< dropped for want of budget */
+};
+
+/** What one share may forward until the next natgw_scale_epoch(). */
+struct natgw_scale_budget {
+	uint64_t bytes; /**< a packet is forwarded only if its bytes fit... */
+	uint64_t pkts;  /**< ...and a packet is left */
+};
+
+/**
+ * A controller with @p n shares (workers, at least 1) at the start of @p c.
+ * @return it, or NULL with a one-line reason in @p err (a conf that fails
+ * natgw_scale_conf_check(), no share, no memory).
+ */
+struct natgw_scale *natgw_scale_create(const struct natgw_scale_conf *c, unsigned int n,
+		char *err, size_t errlen);
+
+/** Free @p s (NULL is fine). */
+void natgw_scale_free(struct natgw_scale *s);
+
+/**
+ * Add what share @p share (below n; others are ignored) did since the
+ * previous natgw_scale_epoch(): several calls add up. The next
+ * natgw_scale_epoch() accounts it to the epoch that call ended.
+ */
+void natgw_scale_add(struct natgw_scale *s, unsigned int share, const struct natgw_scale_use *u);
+
+/**
+ * Advance to @p now (ns; earlier than before counts as no time passing, a long
+ * gap is jumped over, not walked): account what was added, close the demand
+ * windows that ended and step the ceiling as the model says, and give in
+ * @p b[0..n-1] each share's budget until the next call. Budgets refill once an
+ * epoch of the grid now / epoch; a second call in the same epoch gives what is
+ * left of it, split again.
+ * @return 0, or -1 if the timeline or the step log could not grow (no memory;
+ * the budgets are given all the same).
+ */
+int natgw_scale_epoch(struct natgw_scale *s, uint64_t now, struct natgw_scale_budget *b);
+
+/** Where a controller stands. */
+struct natgw_scale_state {
+	double ceil[NATGW_SCALE_DIMS];      /**< the ceiling now: bits/s, packets/s */
+	uint64_t ups[NATGW_SCALE_DIMS];     /**< steps up so far */
+	uint64_t downs[NATGW_SCALE_DIMS];   /**< steps down so far */
+	struct natgw_scale_use total;       /**< everything added so far, all shares */
+};
+
+/** Where @p s stands now. */
+void natgw_scale_state(const struct natgw_scale *s, struct natgw_scale_state *st);
+
+/**
+ * One second of the timeline: the traffic of the epochs that started in it.
+ * Counts in one second are rates: bits (IP bytes × 8) and packets per second.
+ */
+struct natgw_scale_second {
+	uint64_t sec;                        /**< now / 10^9 */
+	uint64_t demand_bps, demand_pps;     /**< offered */
+	uint64_t fwd_bps, fwd_pps;           /**< forwarded */
+	uint64_t drop_bps, drop_pps;         /**< dropped for want of budget */
+	double ceil_bps, ceil_pps;           /**< the ceiling at the second's last epoch */
+};
+
+/**
+ * The timeline: a second for every second in which natgw_scale_epoch() was
+ * called, in order; seconds without a call carried no traffic and have none.
+ * Its sums equal what was added. Valid until the next natgw_scale_epoch().
+ * @return the seconds, @p n of them (NULL if none).
+ */
+const struct natgw_scale_second *natgw_scale_timeline(const struct natgw_scale *s, size_t *n);
+
+/** One step of the ceiling. */
+struct natgw_scale_step {
+	uint64_t t_ns;            /**< the end of the demand window that decided it */
+	enum natgw_scale_dim dim;
+	double from, to;
+};
+
+/**
+ * Every step so far, in order of time. Valid until the next
+ * natgw_scale_epoch(). @return the steps, @p n of them (NULL if none).
+ */
+const struct natgw_scale_step *natgw_scale_steps(const struct natgw_scale *s, size_t *n);
+
+/**
+ * The controller for report.json: "conf" (natgw_scale_conf_json()), "ceiling",
+ * "ups" and "downs" (each {"bps", "pps"}), "total" (the sums added), "steps"
+ * (a list), and "timeline" as columns of equal length ("sec", "demand_bps",
+ * ..., "ceil_pps"), ready to plot. @return 0, or -1 (no memory).
+ */
+int natgw_scale_json(const struct natgw_scale *s, json_t **out);
+
 #endif /* NATGW_SCALE_H */
