@@ -189,6 +189,16 @@ second_at(const struct sim *m, uint64_t sec)
 	return NULL;
 }
 
+/* Each second from @p from to before @p to forwarded @p bps within 2%. */
+static void
+check_fwd(const struct sim *m, uint64_t from, uint64_t to, double bps)
+{
+	uint64_t sec;
+
+	for (sec = from; sec < to; sec++)
+		ck_within(second_at(m, sec)->fwd_bps, bps, 0.02);
+}
+
 /* The step log is @p n steps: times in seconds, dimensions, values. */
 struct want_step {
 	uint64_t t_s;
@@ -498,9 +508,19 @@ END_TEST
  * again and ends the run. No step; drops only during the spike. One second
  * longer (to 70 s) and the step comes at 70 s, as in the ramp.
  */
-START_TEST(test_spike_no_step)
+static void
+spike(struct sim *m, uint64_t end)
 {
 	const double low[1] = {2 * G}, high[1] = {30 * G};
+
+	sim_start(m, "", 1, 0);
+	sim_run(m, 10 * SEC, low, 1500);
+	sim_run(m, end, high, 1500);
+	sim_run(m, 100 * SEC, low, 1500);
+}
+
+START_TEST(test_spike_no_step)
+{
 	const struct want_step one[] = {
 		{70, NATGW_SCALE_BPS, 5 * G, 10 * G}, {70, NATGW_SCALE_PPS, 1 * M, 2 * M},
 	};
@@ -508,10 +528,7 @@ START_TEST(test_spike_no_step)
 	struct sim m;
 	uint64_t sec;
 
-	sim_start(&m, "", 1, 0);
-	sim_run(&m, 10 * SEC, low, 1500);
-	sim_run(&m, 69 * SEC, high, 1500);
-	sim_run(&m, 100 * SEC, low, 1500);
+	spike(&m, 69 * SEC);
 	check_steps(&m, NULL, 0);
 	natgw_scale_state(m.s, &st);
 	ck_assert(st.ceil[NATGW_SCALE_BPS] == 5 * G && st.ceil[NATGW_SCALE_PPS] == 1 * M);
@@ -526,10 +543,7 @@ START_TEST(test_spike_no_step)
 	check_sums(&m);
 	natgw_scale_free(m.s);
 
-	sim_start(&m, "", 1, 0);
-	sim_run(&m, 10 * SEC, low, 1500);
-	sim_run(&m, 70 * SEC, high, 1500);
-	sim_run(&m, 100 * SEC, low, 1500);
+	spike(&m, 70 * SEC);
 	check_steps(&m, one, 2);
 	check_sums(&m);
 	natgw_scale_free(m.s);
@@ -635,13 +649,9 @@ START_TEST(test_overload_accuracy)
 
 	sim_start(&m, "", 2, 0);
 	sim_run(&m, 10 * SEC, d, 1500);
-	for (sec = 0; sec < 10; sec++) {
-		const struct natgw_scale_second *t = second_at(&m, sec);
-
-		ck_assert(t->ceil_bps == 5 * G);
-		ck_within(t->fwd_bps, 5 * G, 0.02);
-		ck_within(t->drop_bps, 10 * G, 0.02);
-	}
+	check_fwd(&m, 0, 10, 5 * G);
+	for (sec = 0; sec < 10; sec++)
+		ck_within(second_at(&m, sec)->drop_bps, 10 * G, 0.02);
 	ck_within(m.share[0].fwd_bytes * 8, 25 * G, 0.02);
 	ck_within(m.share[1].fwd_bytes * 8, 25 * G, 0.02);
 	check_sums(&m);
@@ -668,8 +678,7 @@ START_TEST(test_overload_late_calls_uneven)
 			sim_share(&m, i, (uint64_t)(d[i] / 8 / 1500 / 1000), 1500);
 		epoch_ok(m.s, e * MS + 400, m.b);
 	}
-	for (e = 0; e < 10; e++)
-		ck_within(second_at(&m, e)->fwd_bps, 5 * G, 0.02);
+	check_fwd(&m, 0, 10, 5 * G);
 	ck_within(m.share[0].fwd_bytes * 8, 30 * G, 0.02);
 	ck_within(m.share[1].fwd_bytes * 8, 15 * G, 0.02);
 	ck_within(m.share[2].fwd_bytes * 8, 5 * G, 0.02);
@@ -686,18 +695,15 @@ START_TEST(test_split_idle_share)
 {
 	const double one[2] = {15 * G, 0}, both[2] = {15 * G, 15 * G};
 	struct sim m;
-	uint64_t sec;
 
 	sim_start(&m, "", 2, 0);
 	sim_run(&m, 5 * SEC, one, 1500);
 	ck_assert_uint_eq(m.share[1].offered_bytes, 0);
-	for (sec = 0; sec < 5; sec++)
-		ck_within(second_at(&m, sec)->fwd_bps, 5 * G, 0.02);
+	check_fwd(&m, 0, 5, 5 * G);
 	ck_within(m.share[0].fwd_bytes * 8, 25 * G, 0.02);
 	memset(m.share, 0, sizeof(m.share));
 	sim_run(&m, 10 * SEC, both, 1500);
-	for (sec = 5; sec < 10; sec++)
-		ck_within(second_at(&m, sec)->fwd_bps, 5 * G, 0.02);
+	check_fwd(&m, 5, 10, 5 * G);
 	ck_within(m.share[0].fwd_bytes * 8, 12.5 * G, 0.02);
 	ck_within(m.share[1].fwd_bytes * 8, 12.5 * G, 0.02);
 	check_sums(&m);
@@ -769,7 +775,7 @@ START_TEST(test_time_backwards)
 	ck_assert_uint_eq(n, 6);
 	m.b[0] = b;
 	sim_run(&m, 6 * SEC, d, 1500);
-	ck_within(second_at(&m, 5)->fwd_bps, 5 * G, 0.02);
+	check_fwd(&m, 5, 6, 5 * G);
 	natgw_scale_timeline(m.s, &n);
 	ck_assert_uint_eq(n, 7);
 	check_sums(&m);
