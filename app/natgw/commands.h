@@ -110,6 +110,9 @@ int natgw_plot_bills(const char *dir, const struct natgw_cost_report *r, char *e
 		size_t errlen);
 int natgw_plot_series(const char *dir, const struct natgw_nat_minute *rows, size_t n,
 		char *err, size_t errlen);
+/* A ceiling's per-second timeline: demand, ceiling, forwarded, dropped. */
+int natgw_plot_timeline(const char *dir, const char *name, const char *title,
+		const struct natgw_scale *sc, char *err, size_t errlen);
 /* The plots of a run (bills, metrics per minute) into dir. */
 int natgw_acct_plots(const char *dir, const struct natgw_report *rep, char *err,
 		size_t errlen);
@@ -118,6 +121,9 @@ int natgw_replay_plots(const char *dir, const struct natgw_replay_conf *c,
 		const struct natgw_replay_result *r, const struct natgw_acct_conf *acct,
 		char *err, size_t errlen);
 
+/* The ceiling's state and the drops over it, one line. */
+void natgw_report_ceiling_line(FILE *f, const char *indent, const struct natgw_scale *sc,
+		const struct natgw_nat_stats *st);
 /* "86.1 kB". */
 void natgw_report_human_bytes(uint64_t b, char *buf, size_t n);
 

@@ -178,6 +178,23 @@ opt_double(double *v, const char *name, const char *arg, double lo, double hi, c
 }
 
 int
+opt_scale(struct natgw_scale_conf *c, int *on, const char *arg, char *err, size_t errlen)
+{
+	char e[400];
+
+	if (strcmp(arg, "off") == 0 || strcmp(arg, "on") == 0) {
+		*on = arg[1] == 'n';
+		return 0;
+	}
+	if (natgw_scale_conf_set(c, arg, e, sizeof(e)) < 0) {
+		snprintf(err, errlen, "--scale: %s", e);
+		return -1;
+	}
+	*on = 1;
+	return 0;
+}
+
+int
 opt_timeout(struct natgw_nat_conf *c, const char *arg, char *err, size_t errlen)
 {
 	const char *eq = strchr(arg, '=');

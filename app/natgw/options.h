@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "natgw_nat.h"
+#include "natgw_scale.h"
 
 /* Parse "A.B.C.D/N[,...]" into c->inside. */
 int opt_inside_nets(struct natgw_nat_conf *c, const char *arg, char *err, size_t errlen);
@@ -20,6 +21,8 @@ int opt_profile(enum natgw_profile *p, const char *arg, char *err, size_t errlen
 int opt_filtering(enum natgw_filtering *f, const char *arg, char *err, size_t errlen);
 /* Parse "CLASS=SECONDS" into c->timeout_ns. */
 int opt_timeout(struct natgw_nat_conf *c, const char *arg, char *err, size_t errlen);
+/* Parse --scale: "off", "on", or KEY=VALUE[,...] (on, with those values). */
+int opt_scale(struct natgw_scale_conf *c, int *on, const char *arg, char *err, size_t errlen);
 /* Parse a number in [lo, hi]. */
 int opt_double(double *v, const char *name, const char *arg, double lo, double hi, char *err,
 		size_t errlen);

@@ -236,3 +236,57 @@ natgw_plot_series(const char *dir, const struct natgw_nat_minute *rows, size_t n
 		return -1;
 	return gnuplot(dir, "metrics_per_minute", err, errlen);
 }
+
+/* ------------------------------------------------------ the ceiling's timeline */
+
+int
+natgw_plot_timeline(const char *dir, const char *name, const char *title,
+		const struct natgw_scale *sc, char *err, size_t errlen)
+{
+	size_t n, i;
+	const struct natgw_scale_second *t = natgw_scale_timeline(sc, &n);
+	FILE *d, *g;
+	char dat[96];
+
+	if (n == 0)
+		return 0;
+	d = open_in(dir, name, "dat", err, errlen);
+	if (d == NULL)
+		return -1;
+	fprintf(d, "# second demand_bps ceiling_bps forwarded_bps dropped_bps demand_pps "
+		"ceiling_pps forwarded_pps dropped_pps\n");
+	for (i = 0; i < n; i++)
+		fprintf(d, "%" PRIu64 " %" PRIu64 " %.0f %" PRIu64 " %" PRIu64 " %" PRIu64
+			" %.0f %" PRIu64 " %" PRIu64 "\n", t[i].sec, t[i].demand_bps, t[i].ceil_bps,
+			t[i].fwd_bps, t[i].drop_bps, t[i].demand_pps, t[i].ceil_pps, t[i].fwd_pps,
+			t[i].drop_pps);
+	snprintf(dat, sizeof(dat), "%s.dat", name);
+	if (close_checked(d, dir, dat, err, errlen) < 0)
+		return -1;
+	g = open_in(dir, name, "gp", err, errlen);
+	if (g == NULL)
+		return -1;
+	head(g, name, 1000, 700);
+	/* Seconds from the first, two panels: bandwidth and packet rate, each
+	 * demand against the stepping ceiling, what went through, what not. */
+	fprintf(g, "set multiplot layout 2,1 title \"%s\"\n"
+		"t0 = %" PRIu64 "\n"
+		"set xlabel 'seconds'\n"
+		"set yrange [0:*]\n"
+		"set style fill transparent solid 0.35 noborder\n"
+		"set ylabel 'Gbps'\n"
+		"plot '%s' using ($1-t0):($2/1e9) with steps lw 2 title 'demand', \\\n"
+		"     '' using ($1-t0):($3/1e9) with steps lw 3 dt 2 title 'ceiling', \\\n"
+		"     '' using ($1-t0):($4/1e9) with steps lw 1 title 'forwarded', \\\n"
+		"     '' using ($1-t0):($5/1e9) with boxes title 'dropped'\n"
+		"set ylabel 'Mpps'\n"
+		"plot '%s' using ($1-t0):($6/1e6) with steps lw 2 title 'demand', \\\n"
+		"     '' using ($1-t0):($7/1e6) with steps lw 3 dt 2 title 'ceiling', \\\n"
+		"     '' using ($1-t0):($8/1e6) with steps lw 1 title 'forwarded', \\\n"
+		"     '' using ($1-t0):($9/1e6) with boxes title 'dropped'\n"
+		"unset multiplot\n", title, t[0].sec, dat, dat);
+	snprintf(dat, sizeof(dat), "%s.gp", name);
+	if (close_checked(g, dir, dat, err, errlen) < 0)
+		return -1;
+	return gnuplot(dir, name, err, errlen);
+}

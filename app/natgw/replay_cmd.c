@@ -24,7 +24,7 @@
 #define DEFAULT_OUT "natgw-out"
 #define SAMPLE "ecs-sample.pcap"
 
-enum { OPT_CSV = 0x100, OPT_SPEEDUP, OPT_NOPLOT };
+enum { OPT_CSV = 0x100, OPT_SPEEDUP, OPT_NOPLOT, OPT_SCALE, OPT_GATEWAY };
 
 static void
 usage(FILE *f)
@@ -61,6 +61,15 @@ usage(FILE *f)
 		"                                   traffic grew N-fold?); default 1\n"
 		"      --no-plot                    no PNG plots (default: OUT/bills.png and\n"
 		"                                   OUT/metrics_per_minute.png, by gnuplot)\n"
+		"      --scale off|on|KEY=VALUE[,...]\n"
+		"                                   the elastic ceiling (on for aws: 5 Gbps and\n"
+		"                                   1 Mpps, growing to 45 Gbps, 10 Mpps with\n"
+		"                                   demand); keys in docs/scaling.md, e.g.\n"
+		"                                   bps_start=10G,up_after=5s\n"
+		"      --gateway NETS=IPS           one more NAT gateway owning the inside\n"
+		"                                   networks NETS (CIDR+CIDR...) with public\n"
+		"                                   addresses IPS (IP+IP...); repeat for each,\n"
+		"                                   up to %d, instead of -i/-p\n"
 		"      --csv DIR                    also write the flows and the per-minute\n"
 		"                                   metrics as CSV files into DIR\n"
 		"  -C, --fixcsum                    recompute every frame's IPv4 and TCP/UDP/ICMP\n"
@@ -72,7 +81,8 @@ usage(FILE *f)
 		NATGW_ACCT_USAGE
 		"\n"
 		"Exit status: 0 done, 1 the run failed, 2 bad options.\n",
-		DEFAULT_INSIDE, DEFAULT_PUBLIC, NATGW_MAX_INSIDE, NATGW_MAX_PUBLIC, DEFAULT_OUT);
+		DEFAULT_INSIDE, DEFAULT_PUBLIC, NATGW_MAX_INSIDE, NATGW_MAX_PUBLIC, DEFAULT_OUT,
+		NATGW_REPLAY_MAX_GW);
 }
 
 /* The built-in sample, from the build tree or where it was installed. */
@@ -108,6 +118,91 @@ mkdir_p(const char *path)
 			return -1;
 		p[i] = i < n ? '/' : 0;
 	}
+	return 0;
+}
+
+/* "A.B.C.D/N+...=IP+..." split at '=', with '+' turned into ','. */
+static int
+gateway_split(const char *spec, char *nets, char *ips, size_t len, char *err, size_t errlen)
+{
+	const char *eq = strchr(spec, '=');
+	size_t i;
+
+	if (eq == NULL || eq == spec || eq[1] == 0 || (size_t)(eq - spec) >= len ||
+			strlen(eq + 1) >= len) {
+		snprintf(err, errlen, "--gateway '%s': want NETS=IPS, e.g. "
+			"10.0.1.0/24+10.0.2.0/24=203.0.113.11", spec);
+		return -1;
+	}
+	memcpy(nets, spec, (size_t)(eq - spec));
+	nets[eq - spec] = 0;
+	strcpy(ips, eq + 1);
+	for (i = 0; nets[i]; i++)
+		nets[i] = nets[i] == '+' ? ',' : nets[i];
+	for (i = 0; ips[i]; i++)
+		ips[i] = ips[i] == '+' ? ',' : ips[i];
+	return 0;
+}
+
+/* All gateways' networks and addresses: the replay's inside and public. */
+static int
+gateway_union(const char *const *spec, unsigned int n, char *in, char *pub, size_t len,
+		char *err, size_t errlen)
+{
+	char nets[512], ips[512];
+	unsigned int g;
+
+	in[0] = pub[0] = 0;
+	for (g = 0; g < n; g++) {
+		if (gateway_split(spec[g], nets, ips, sizeof(nets), err, errlen) < 0)
+			return -1;
+		if (strlen(in) + strlen(nets) + 2 > len || strlen(pub) + strlen(ips) + 2 > len) {
+			snprintf(err, errlen, "--gateway: too many networks or addresses");
+			return -1;
+		}
+		strcat(strcat(in, g ? "," : ""), nets);
+		strcat(strcat(pub, g ? "," : ""), ips);
+	}
+	return 0;
+}
+
+/* Each gateway: the replay's configuration with its own networks and
+ * addresses; no inside host may belong to two. */
+static int
+gateways(struct natgw_replay_conf *rc, const char *const *spec, unsigned int n, char *err,
+		size_t errlen)
+{
+	char nets[512], ips[512], e[400];
+	unsigned int g, h, i, j;
+
+	for (g = 0; g < n; g++) {
+		struct natgw_nat_conf *gc = &rc->gw[g];
+
+		*gc = rc->nat;
+		if (gateway_split(spec[g], nets, ips, sizeof(nets), err, errlen) < 0)
+			return -1;
+		if (opt_inside_nets(gc, nets, e, sizeof(e)) < 0 ||
+				opt_public_ips(gc, ips, e, sizeof(e)) < 0 ||
+				natgw_nat_conf_check(gc, e, sizeof(e)) < 0) {
+			snprintf(err, errlen, "--gateway '%s': %s", spec[g], e);
+			return -1;
+		}
+		for (h = 0; h < g; h++)
+			for (i = 0; i < gc->n_inside; i++)
+				for (j = 0; j < rc->gw[h].n_inside; j++) {
+					const struct natgw_net *a = &gc->inside[i];
+					const struct natgw_net *b = &rc->gw[h].inside[j];
+					uint32_t m = a->mask & b->mask;
+
+					if ((a->addr & m) == (b->addr & m)) {
+						snprintf(err, errlen, "--gateway '%s': its networks "
+							"overlap gateway %u's ('%s')", spec[g], h,
+							spec[h]);
+						return -1;
+					}
+				}
+	}
+	rc->n_gw = n;
 	return 0;
 }
 
@@ -189,6 +284,8 @@ natgw_cmd_replay(int argc, char **argv)
 		{"csv", required_argument, NULL, OPT_CSV},
 		{"speedup", required_argument, NULL, OPT_SPEEDUP},
 		{"no-plot", no_argument, NULL, OPT_NOPLOT},
+		{"scale", required_argument, NULL, OPT_SCALE},
+		{"gateway", required_argument, NULL, OPT_GATEWAY},
 		NATGW_ACCT_LONGOPTS,
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
@@ -199,6 +296,11 @@ natgw_cmd_replay(int argc, char **argv)
 	uint64_t max_sessions = 0, mtu = 0;
 	unsigned int nt = 0, i;
 	bool quiet = false, plot = true;
+	struct natgw_scale_conf scale;
+	int scale_on = -1; /* -1: the profile's default */
+	const char *gwspec[NATGW_REPLAY_MAX_GW];
+	unsigned int n_gwspec = 0;
+	char union_in[2048], union_pub[2048];
 	struct natgw_replay_conf rc;
 	struct natgw_acct_conf acct;
 	struct natgw_replay_result res;
@@ -211,6 +313,7 @@ natgw_cmd_replay(int argc, char **argv)
 	memset(&rc, 0, sizeof(rc));
 	memset(&res, 0, sizeof(res));
 	natgw_acct_conf_init(&acct);
+	natgw_scale_conf_defaults(&scale);
 	optind = 1;
 	/* getopt's own messages would be a second line, under another name. */
 	opterr = 0;
@@ -265,6 +368,18 @@ natgw_cmd_replay(int argc, char **argv)
 		case OPT_NOPLOT:
 			plot = false;
 			break;
+		case OPT_SCALE:
+			if (opt_scale(&scale, &scale_on, optarg, err, sizeof(err)) < 0)
+				goto bad;
+			break;
+		case OPT_GATEWAY:
+			if (n_gwspec == RTE_DIM(gwspec)) {
+				snprintf(err, sizeof(err), "--gateway: at most %d gateways",
+					NATGW_REPLAY_MAX_GW);
+				goto bad;
+			}
+			gwspec[n_gwspec++] = optarg;
+			break;
 		case OPT_SPEEDUP:
 			if (opt_double(&rc.speedup, "--speedup", optarg, 0.001, 1e6, err,
 					sizeof(err)) < 0)
@@ -292,6 +407,18 @@ natgw_cmd_replay(int argc, char **argv)
 		fprintf(stderr, "natgw replay: one capture at a time ('%s' is extra)\n",
 			argv[optind + 1]);
 		return 2;
+	}
+	if (n_gwspec) {
+		if (inside || public) {
+			fprintf(stderr, "natgw replay: --gateway gives each gateway its networks "
+				"and addresses: no --inside-net or --public-ip with it\n");
+			return 2;
+		}
+		if (gateway_union(gwspec, n_gwspec, union_in, union_pub, sizeof(union_in), err,
+				sizeof(err)) < 0)
+			goto bad;
+		inside = union_in;
+		public = union_pub;
 	}
 	if (optind < argc) {
 		rc.capture = argv[optind];
@@ -328,8 +455,18 @@ natgw_cmd_replay(int argc, char **argv)
 		rc.nat.max_sessions = (uint32_t)max_sessions;
 	if (mtu)
 		rc.nat.mtu = (uint16_t)mtu;
+	if (n_gwspec && gateways(&rc, gwspec, n_gwspec, err, sizeof(err)) < 0)
+		goto bad;
 	if (natgw_nat_conf_check(&rc.nat, err, sizeof(err)) < 0)
 		goto bad;
+	/* The AWS gateway has its elastic ceiling; an RFC NAT has none. */
+	if (scale_on < 0)
+		scale_on = pr == NATGW_PROFILE_AWS;
+	if (scale_on) {
+		if (natgw_scale_conf_check(&scale, err, sizeof(err)) < 0)
+			goto bad;
+		rc.scale = &scale;
+	}
 	/* The price file and overrides are options too: checked before
 	 * anything runs. (The address ranges need the EAL: loaded below.) */
 	if (natgw_acct_setup(&acct, err, sizeof(err)) < 0)
@@ -414,7 +551,7 @@ natgw_cmd_replay(int argc, char **argv)
 	}
 	status = 0;
 done:
-	natgw_worker_free(res.worker);
+	natgw_replay_result_free(&res);
 	natgw_acct_conf_free(&acct);
 	snprintf(op, sizeof(op), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();

@@ -141,6 +141,7 @@ natgw_report_totals(struct natgw_nat *const *engines, unsigned int n, struct nat
 		t->rst_sent += st->rst_sent;
 		t->rst_bytes += st->rst_bytes;
 		t->acct_lost += st->acct_lost;
+		t->ceiling_bytes += st->ceiling_bytes;
 		t->sessions_created += st->sessions_created;
 		t->sessions_active += st->sessions_active;
 		t->sessions_peak += st->sessions_peak;
@@ -263,22 +264,51 @@ natgw_report_write_engines(const char *path, const struct natgw_report *rep, cha
 	return 0;
 }
 
-/* A replay's report: its one worker, the capture's time span. */
+/* A replay's report: its gateways' workers, the capture's (virtual) span. */
 static void
-replay_report(struct natgw_report *rep, struct natgw_nat **engines,
-		struct natgw_worker **workers, const struct natgw_replay_conf *c,
+replay_report(struct natgw_report *rep, const struct natgw_replay_conf *c,
 		const struct natgw_replay_result *r, const struct natgw_acct_conf *acct)
 {
-	engines[0] = r->nat;
-	workers[0] = r->worker;
 	memset(rep, 0, sizeof(*rep));
 	rep->mode = "replay";
 	rep->nat = &c->nat;
-	rep->engines = engines;
-	rep->workers = workers;
-	rep->n_engines = 1;
+	rep->engines = r->nats;
+	rep->workers = r->workers;
+	rep->n_engines = r->n_gw;
 	rep->acct = acct;
 	rep->span_s = (double)(r->last_ns - r->first_ns) / 1e9;
+}
+
+/* Each gateway on its own: networks, addresses, metrics, its ceiling. */
+static json_t *
+gateways_json(const struct natgw_replay_conf *c, const struct natgw_replay_result *r)
+{
+	json_t *a = json_array();
+	unsigned int g;
+
+	for (g = 0; g < r->n_gw; g++) {
+		const struct natgw_nat_stats *st = natgw_nat_stats(r->nats[g]);
+		json_t *cf = natgw_report_config_json(c->n_gw ? &c->gw[g] : &c->nat);
+		json_t *o = json_object(), *sj = NULL;
+		char name[16];
+
+		snprintf(name, sizeof(name), "gw%u", g);
+		json_object_set_new(o, "name", json_string(name));
+		json_object_set(o, "inside_nets", json_object_get(cf, "inside_nets"));
+		json_object_set(o, "public_ips", json_object_get(cf, "public_ips"));
+		json_decref(cf);
+		json_object_set_new(o, "metrics", natgw_report_metrics_json(st));
+		json_object_set_new(o, "ceiling_drops", json_pack("{sIsIsI}",
+			"bandwidth_ceiling", (json_int_t)st->drop[NATGW_DROP_bandwidth_ceiling],
+			"packet_rate_ceiling", (json_int_t)st->drop[NATGW_DROP_packet_rate_ceiling],
+			"bytes", (json_int_t)st->ceiling_bytes));
+		if (r->scales[g] && natgw_scale_json(r->scales[g], &sj) == 0)
+			json_object_set_new(o, "ceiling", sj);
+		else
+			json_object_set_new(o, "ceiling", json_null());
+		json_array_append_new(a, o);
+	}
+	return a;
 }
 
 int
@@ -286,11 +316,9 @@ natgw_replay_csv(const char *dir, const struct natgw_replay_conf *c,
 		const struct natgw_replay_result *r, const struct natgw_acct_conf *acct,
 		char *err, size_t errlen)
 {
-	struct natgw_nat *engines[1];
-	struct natgw_worker *workers[1];
 	struct natgw_report rep;
 
-	replay_report(&rep, engines, workers, c, r, acct);
+	replay_report(&rep, c, r, acct);
 	return natgw_acct_write_csv(dir, &rep, err, errlen);
 }
 
@@ -299,11 +327,25 @@ natgw_replay_plots(const char *dir, const struct natgw_replay_conf *c,
 		const struct natgw_replay_result *r, const struct natgw_acct_conf *acct,
 		char *err, size_t errlen)
 {
-	struct natgw_nat *engines[1];
-	struct natgw_worker *workers[1];
 	struct natgw_report rep;
+	unsigned int g;
 
-	replay_report(&rep, engines, workers, c, r, acct);
+	replay_report(&rep, c, r, acct);
+	for (g = 0; g < r->n_gw; g++) {
+		char name[32], title[96];
+
+		if (r->scales[g] == NULL)
+			continue;
+		snprintf(name, sizeof(name), r->n_gw > 1 ? "timeline-gw%u" : "timeline", g);
+		if (r->n_gw > 1)
+			snprintf(title, sizeof(title), "Gateway gw%u's elastic ceiling against "
+				"its demand, per second", g);
+		else
+			snprintf(title, sizeof(title), "The elastic ceiling against the demand, "
+				"per second");
+		if (natgw_plot_timeline(dir, name, title, r->scales[g], err, errlen) < 0)
+			return -1;
+	}
 	return natgw_acct_plots(dir, &rep, err, errlen);
 }
 
@@ -312,13 +354,11 @@ natgw_report_write(const char *path, const struct natgw_replay_conf *c,
 		const struct natgw_replay_result *r, const struct natgw_acct_conf *acct,
 		char *err, size_t errlen)
 {
-	struct natgw_nat *engines[1];
-	struct natgw_worker *workers[1];
 	struct natgw_report rep;
 	json_t *o = json_object();
 	unsigned int i;
 
-	replay_report(&rep, engines, workers, c, r, acct);
+	replay_report(&rep, c, r, acct);
 	rep.sections = json_object();
 	json_object_set_new(rep.sections, "capture", json_pack("{sssssIsIsIsf}",
 		"file", c->capture, "link_type", r->linktype,
@@ -338,6 +378,7 @@ natgw_report_write(const char *path, const struct natgw_replay_conf *c,
 		"skipped", o,
 		"written_outside", (json_int_t)r->out_frames[NATGW_SIDE_OUTSIDE],
 		"written_inside", (json_int_t)r->out_frames[NATGW_SIDE_INSIDE]));
+	json_object_set_new(rep.sections, "gateways", gateways_json(c, r));
 	return natgw_report_write_engines(path, &rep, err, errlen);
 }
 
@@ -389,21 +430,63 @@ natgw_report_summary_nat(FILE *f, const struct natgw_nat_stats *st)
 		fprintf(f, "  ErrorPortAllocation: %" PRIu64 "\n", m[NATGW_M_ErrorPortAllocation]);
 }
 
+/* The ceilings, and with several gateways each one's share. */
+static void
+summary_gateways(FILE *f, const struct natgw_replay_conf *c, const struct natgw_replay_result *r)
+{
+	unsigned int g;
+
+	for (g = 0; g < r->n_gw; g++) {
+		const struct natgw_nat_stats *st = natgw_nat_stats(r->nats[g]);
+		char b[32], who[96] = "";
+
+		if (r->n_gw > 1) {
+			const struct natgw_nat_conf *gc = &c->gw[g];
+			struct in_addr a = {.s_addr = htonl(gc->inside[0].addr)};
+			char ip[INET_ADDRSTRLEN];
+
+			inet_ntop(AF_INET, &a, ip, sizeof(ip));
+			snprintf(who, sizeof(who), "gw%u (%s/%d%s): ", g, ip,
+				__builtin_popcount(gc->inside[0].mask), gc->n_inside > 1 ? ", ..." : "");
+			natgw_report_human_bytes(st->metric[NATGW_M_BytesOutToDestination] +
+				st->metric[NATGW_M_BytesOutToSource], b, sizeof(b));
+			fprintf(f, "  %s%s forwarded, %" PRIu64 " dropped\n", who, b,
+				st->metric[NATGW_M_PacketsDropCount]);
+		}
+		if (r->scales[g])
+			natgw_report_ceiling_line(f, r->n_gw > 1 ? "    " : "  ", r->scales[g], st);
+	}
+}
+
+void
+natgw_report_ceiling_line(FILE *f, const char *indent, const struct natgw_scale *sc,
+		const struct natgw_nat_stats *st)
+{
+	struct natgw_scale_state ss;
+
+	natgw_scale_state(sc, &ss);
+	fprintf(f, "%sceiling now %.3g Gbps, %.3g Mpps (%" PRIu64 " steps up, %" PRIu64
+		" down); dropped over it: %" PRIu64 " packets for bandwidth, %" PRIu64
+		" for packet rate\n", indent, ss.ceil[NATGW_SCALE_BPS] / 1e9,
+		ss.ceil[NATGW_SCALE_PPS] / 1e6, ss.ups[NATGW_SCALE_BPS] + ss.ups[NATGW_SCALE_PPS],
+		ss.downs[NATGW_SCALE_BPS] + ss.downs[NATGW_SCALE_PPS],
+		st->drop[NATGW_DROP_bandwidth_ceiling], st->drop[NATGW_DROP_packet_rate_ceiling]);
+}
+
 void
 natgw_report_summary(FILE *f, const struct natgw_replay_conf *c,
 		const struct natgw_replay_result *r, const struct natgw_acct_conf *acct)
 {
-	struct natgw_nat *engines[1];
-	struct natgw_worker *workers[1];
 	struct natgw_report rep;
 	struct natgw_acct_totals tot;
-	const struct natgw_nat_stats *st = natgw_nat_stats(r->nat);
+	struct natgw_nat_stats totals, *st = &totals;
 	const char *base = strrchr(c->capture, '/');
 	unsigned int i, n;
 	char speed[64] = "";
 
 	if (c->speedup > 0 && c->speedup != 1)
 		snprintf(speed, sizeof(speed), " (%gx as fast as captured)", c->speedup);
+	natgw_report_totals(r->nats, r->n_gw, &totals);
 
 	fprintf(f, "natgw replay: %s (%s), %" PRIu64 " frames over %.3f s%s, profile %s\n",
 		base ? base + 1 : c->capture, r->linktype, r->frames,
@@ -422,7 +505,8 @@ natgw_report_summary(FILE *f, const struct natgw_replay_conf *c,
 				natgw_skip_name(i), r->skip[i]);
 	if (n)
 		fputc('\n', f);
-	replay_report(&rep, engines, workers, c, r, acct);
+	summary_gateways(f, c, r);
+	replay_report(&rep, c, r, acct);
 	if (natgw_acct_collect(&rep, &tot) == 0) {
 		natgw_acct_summary(f, &rep, &tot);
 		natgw_acct_totals_free(&tot);

@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "natgw_nat.h"
+#include "natgw_scale.h"
 #include "natgw_worker.h"
 
 /* Frames the replay sets aside before the NAT, X(name): they would not have
@@ -76,6 +77,9 @@ void natgw_pcap_write(struct natgw_pcap_writer *w, const uint8_t *frame, uint32_
 /** Flush and close; @return 0, or -1 with @p err filled (disk full...). */
 int natgw_pcap_writer_close(struct natgw_pcap_writer *w, char *err, size_t errlen);
 
+/** Most gateways one replay runs side by side. */
+#define NATGW_REPLAY_MAX_GW 16
+
 /** What a replay needs. */
 struct natgw_replay_conf {
 	const char *capture;            /**< input file */
@@ -96,12 +100,26 @@ struct natgw_replay_conf {
 	 * first frame divided by it); 0 or 1: as captured. */
 	double speedup;
 	const struct natgw_dst_ranges *ranges; /**< may be NULL: names only */
+	/**
+	 * Several gateways side by side (0: one, @p nat itself). Gateway g owns
+	 * the inside networks and public addresses of gw[g] (the rest of gw[g]
+	 * as @p nat); @p nat's inside networks must hold them all: a frame
+	 * goes to the gateway of its inside host.
+	 */
+	unsigned int n_gw;
+	struct natgw_nat_conf gw[NATGW_REPLAY_MAX_GW];
+	/** The elastic ceiling each gateway enforces (lib/scale); NULL: none. */
+	const struct natgw_scale_conf *scale;
 };
 
 /** What a replay did. */
 struct natgw_replay_result {
-	struct natgw_worker *worker; /**< the worker that ran it; free with natgw_worker_free() */
-	struct natgw_nat *nat;       /**< its engine, finished: stats and flow log */
+	unsigned int n_gw;           /**< gateways: at least 1 */
+	/** Each gateway's worker (free with natgw_replay_result_free()), its
+	 * engine, finished (stats and flow log), and its ceiling (NULL: none). */
+	struct natgw_worker *workers[NATGW_REPLAY_MAX_GW];
+	struct natgw_nat *nats[NATGW_REPLAY_MAX_GW];
+	struct natgw_scale *scales[NATGW_REPLAY_MAX_GW];
 	char linktype[32];           /**< the capture's link type */
 	uint64_t frames;             /**< frames read */
 	uint64_t first_ns, last_ns;  /**< time span of the capture */
@@ -120,5 +138,8 @@ struct natgw_replay_result {
  */
 int natgw_replay_run(const struct natgw_replay_conf *c, struct natgw_replay_result *res,
 		char *err, size_t errlen);
+
+/** Free what a replay's result holds (its workers and ceilings). */
+void natgw_replay_result_free(struct natgw_replay_result *res);
 
 #endif /* NATGW_PCAP_H */

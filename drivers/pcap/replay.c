@@ -38,17 +38,28 @@ natgw_skip_name(enum natgw_skip s)
 	return s < NATGW_SKIP_MAX ? skip_names[s] : "?";
 }
 
+/* One gateway: a worker (the same code as the dataplane's) and its ceiling. */
+struct gateway {
+	struct natgw_worker *wk;
+	struct natgw_nat *nat;
+	struct natgw_scale *sc;
+	/* the engine's counters at the last epoch, for the ceiling's usage */
+	uint64_t in_bytes, in_pkts, ceil_bytes, ceil_pkts;
+};
+
 struct replay {
 	const struct natgw_replay_conf *c;
 	struct natgw_replay_result *res;
-	struct natgw_worker *wk; /* the one worker: the same code as the dataplane's */
-	struct natgw_nat *nat;
+	struct gateway gw[NATGW_REPLAY_MAX_GW];
+	unsigned int n_gw;
 	struct rte_hash *frags; /* inbound first fragments: (src,dst,id,proto) -> public ip */
 	struct natgw_pcap_writer *w[NATGW_SIDES];
 	struct rte_mbuf *batch[REPLAY_BURST];
 	uint16_t nb;
 	enum natgw_side side;
+	unsigned int g;         /* the batch's gateway */
 	uint64_t ts;
+	uint64_t next_epoch;    /* with a ceiling: when the next budgets are due */
 };
 
 static uint32_t
@@ -76,8 +87,9 @@ frag_key(struct natgw_flow_key *fk, const struct natgw_pkt_info *pi, const uint8
 static void
 readdress(struct replay *r, struct rte_mbuf *m)
 {
+	struct natgw_nat *nat = r->gw[r->g].nat;
 	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
-	const struct natgw_nat_conf *nc = natgw_nat_conf(r->nat);
+	const struct natgw_nat_conf *nc = natgw_nat_conf(nat);
 	struct natgw_pkt_info pi;
 	enum natgw_drop why = natgw_pkt_parse(frame, rte_pktmbuf_data_len(m), &pi);
 	const struct natgw_flow_key *k = &pi.key;
@@ -109,7 +121,7 @@ readdress(struct replay *r, struct rte_mbuf *m)
 		return;
 	}
 	/* For an ICMP error, the key is that of the quoted flow, mirrored. */
-	if (natgw_nat_public_endpoint(r->nat, k->proto, k->dst_ip, k->dst_port, k->src_ip,
+	if (natgw_nat_public_endpoint(nat, k->proto, k->dst_ip, k->dst_port, k->src_ip,
 			k->src_port, &pub, &port))
 		r->res->readdressed++;
 	else
@@ -152,27 +164,88 @@ flush(struct replay *r)
 		for (i = 0; i < r->nb; i++)
 			readdress(r, r->batch[i]);
 	r->res->to_side[r->side] += r->nb;
-	natgw_worker_rx(r->wk, r->side, r->batch, r->nb, r->ts, write_out, r);
+	natgw_worker_rx(r->gw[r->g].wk, r->side, r->batch, r->nb, r->ts, write_out, r);
 	r->nb = 0;
-	natgw_worker_housekeep(r->wk, r->ts);
+	natgw_worker_housekeep(r->gw[r->g].wk, r->ts);
+}
+
+/* The gateway whose inside holds @p ip (network order); 0 if none does. */
+static unsigned int
+gateway_of(const struct replay *r, uint32_t ip)
+{
+	unsigned int g;
+
+	for (g = 0; g < r->n_gw; g++)
+		if (natgw_nat_is_inside(natgw_nat_conf(r->gw[g].nat), ip))
+			return g;
+	return 0;
+}
+
+/*
+ * An epoch of the ceilings: each gateway's controller learns what arrived and
+ * what its budget let through since the last epoch (the engine's own
+ * counters), and gives the next budget. Called at each epoch boundary the
+ * virtual time crosses, with the batch flushed, so that a budget applies to
+ * exactly the frames of its epoch.
+ */
+static int
+epoch(struct replay *r, uint64_t now, char *err, size_t errlen)
+{
+	unsigned int g;
+
+	for (g = 0; g < r->n_gw; g++) {
+		struct gateway *gw = &r->gw[g];
+		const struct natgw_nat_stats *st = natgw_nat_stats(gw->nat);
+		uint64_t in_b = st->metric[NATGW_M_BytesInFromSource] +
+			st->metric[NATGW_M_BytesInFromDestination];
+		uint64_t in_p = st->metric[NATGW_M_PacketsInFromSource] +
+			st->metric[NATGW_M_PacketsInFromDestination];
+		uint64_t cb = st->ceiling_bytes;
+		uint64_t cp = st->drop[NATGW_DROP_bandwidth_ceiling] +
+			st->drop[NATGW_DROP_packet_rate_ceiling];
+		struct natgw_scale_use u = {
+			.offered_bytes = in_b - gw->in_bytes, .offered_pkts = in_p - gw->in_pkts,
+			.drop_bytes = cb - gw->ceil_bytes, .drop_pkts = cp - gw->ceil_pkts,
+		};
+		struct natgw_scale_budget b;
+
+		u.fwd_bytes = u.offered_bytes - u.drop_bytes;
+		u.fwd_pkts = u.offered_pkts - u.drop_pkts;
+		gw->in_bytes = in_b;
+		gw->in_pkts = in_p;
+		gw->ceil_bytes = cb;
+		gw->ceil_pkts = cp;
+		natgw_scale_add(gw->sc, 0, &u);
+		if (natgw_scale_epoch(gw->sc, now, &b) < 0) {
+			snprintf(err, errlen, "gateway %u: the ceiling's controller failed", g);
+			return -1;
+		}
+		natgw_nat_set_budget(gw->nat, b.bytes, b.pkts);
+	}
+	r->next_epoch = (now / r->c->scale->epoch_ns + 1) * r->c->scale->epoch_ns;
+	return 0;
 }
 
 /* Which side of the NAT a frame from the capture enters, or why it does not. */
 static int
 classify(const struct natgw_nat_conf *nc, const uint8_t *frame, uint32_t len,
-		enum natgw_side *side)
+		enum natgw_side *side, uint32_t *host)
 {
 	struct natgw_pkt_info pi;
 	enum natgw_drop why = natgw_pkt_parse(frame, len, &pi);
 	bool src_in, dst_in;
 
 	*side = NATGW_SIDE_INSIDE;
+	*host = 0;
 	/* Not IPv4 at all (ARP, IPv6, runts): the inside's, where the NAT
 	 * counts it. */
 	if (why != NATGW_DROP_NONE && !natgw_drop_counted(why))
 		return -1;
 	src_in = natgw_nat_is_inside(nc, rd32(frame + pi.l3_off + 12));
 	dst_in = natgw_nat_is_inside(nc, rd32(frame + pi.l3_off + 16));
+	/* The inside host: its gateway takes the frame. Between two inside
+	 * hosts, the receiver (a DNS answer's asker). */
+	*host = rd32(frame + pi.l3_off + (src_in && !dst_in ? 12 : 16));
 	if (src_in && dst_in)
 		return NATGW_SKIP_intra_vpc;
 	if (src_in)
@@ -219,8 +292,8 @@ natgw_replay_run(const struct natgw_replay_conf *c, struct natgw_replay_result *
 		.socket_id = SOCKET_ID_ANY,
 	};
 	uint64_t total = 0, now = 0, first_ts = 0;
-	struct natgw_worker_conf wc = {0};
 	struct stat st;
+	unsigned int g;
 	bool opened[NATGW_SIDES];
 	int rc = -1, n;
 	char e2[256];
@@ -232,17 +305,31 @@ natgw_replay_run(const struct natgw_replay_conf *c, struct natgw_replay_result *
 	snprintf(res->linktype, sizeof(res->linktype), "%s", natgw_pcap_linktype(rd));
 	if (stat(c->capture, &st) == 0)
 		total = (uint64_t)st.st_size;
-	wc.name = "replay";
-	wc.nat = c->nat;
-	wc.expire_budget = EXPIRE_BUDGET;
-	wc.classify = c->classify;
-	wc.ranges = c->ranges;
-	r.wk = natgw_worker_create(&wc, err, errlen);
-	if (r.wk == NULL)
-		goto out;
-	r.nat = natgw_worker_nat(r.wk);
-	res->worker = r.wk;
-	res->nat = r.nat;
+	r.n_gw = c->n_gw ? c->n_gw : 1;
+	res->n_gw = r.n_gw;
+	for (g = 0; g < r.n_gw; g++) {
+		struct natgw_worker_conf wc = {0};
+		char name[32];
+
+		snprintf(name, sizeof(name), "replay%u", g);
+		wc.name = name;
+		wc.nat = c->n_gw ? c->gw[g] : c->nat;
+		wc.expire_budget = EXPIRE_BUDGET;
+		wc.classify = c->classify;
+		wc.ranges = c->ranges;
+		r.gw[g].wk = natgw_worker_create(&wc, err, errlen);
+		if (r.gw[g].wk == NULL)
+			goto out;
+		r.gw[g].nat = natgw_worker_nat(r.gw[g].wk);
+		res->workers[g] = r.gw[g].wk;
+		res->nats[g] = r.gw[g].nat;
+		if (c->scale) {
+			r.gw[g].sc = natgw_scale_create(c->scale, 1, err, errlen);
+			if (r.gw[g].sc == NULL)
+				goto out;
+			res->scales[g] = r.gw[g].sc;
+		}
+	}
 	/* One buffer holds the largest IPv4 packet with its L2 header. */
 	mp = rte_pktmbuf_pool_create("replay_pool", 2 * REPLAY_BURST + 64, 0, 0,
 			UINT16_MAX, SOCKET_ID_ANY);
@@ -259,6 +346,7 @@ natgw_replay_run(const struct natgw_replay_conf *c, struct natgw_replay_result *
 		uint32_t len, wire;
 		uint64_t ts;
 		enum natgw_side side;
+		uint32_t host;
 		int skip;
 
 		if (m == NULL) {
@@ -307,27 +395,42 @@ natgw_replay_run(const struct natgw_replay_conf *c, struct natgw_replay_result *
 		if (c->fix_checksums &&
 				natgw_pkt_csum_fill(rte_pktmbuf_mtod(m, uint8_t *), len) == 1)
 			res->checksums_fixed++;
-		skip = classify(&c->nat, rte_pktmbuf_mtod(m, uint8_t *), len, &side);
+		skip = classify(&c->nat, rte_pktmbuf_mtod(m, uint8_t *), len, &side, &host);
 		if (skip == NATGW_SKIP_intra_vpc && c->classify) {
 			/* The VPC resolver's answers never cross the NAT, yet
 			 * they name what the hosts connect to next: show them
-			 * to the classifier, in the capture's order. */
+			 * to the classifier of the host they answer, in the
+			 * capture's order. */
 			flush(&r);
-			natgw_worker_observe(r.wk, rte_pktmbuf_mtod(m, uint8_t *), len);
+			natgw_worker_observe(r.gw[gateway_of(&r, host)].wk,
+				rte_pktmbuf_mtod(m, uint8_t *), len);
 		}
 		if (skip >= 0) {
 			res->skip[skip]++;
 			rte_pktmbuf_free(m);
 			continue;
 		}
-		if (r.nb && (r.nb == REPLAY_BURST || side != r.side || now != r.ts))
+		g = gateway_of(&r, host);
+		if (r.nb && (r.nb == REPLAY_BURST || side != r.side || now != r.ts || g != r.g))
 			flush(&r);
+		if (c->scale && now >= r.next_epoch) {
+			flush(&r);
+			if (epoch(&r, now, err, errlen) < 0) {
+				rte_pktmbuf_free(m);
+				goto out;
+			}
+		}
 		r.side = side;
+		r.g = g;
 		r.ts = now;
 		r.batch[r.nb++] = m;
 	}
 	flush(&r);
-	natgw_nat_finish(r.nat, now);
+	/* The last epoch's use, into the ceilings' timelines. */
+	if (c->scale && res->frames && epoch(&r, now, err, errlen) < 0)
+		goto out;
+	for (g = 0; g < r.n_gw; g++)
+		natgw_nat_finish(r.gw[g].nat, now);
 	rc = 0;
 out:
 	while (r.nb)
@@ -349,10 +452,21 @@ out:
 	rte_hash_free(r.frags);
 	rte_mempool_free(mp);
 	natgw_pcap_close(rd);
-	if (rc < 0) {
-		natgw_worker_free(r.wk);
-		res->worker = NULL;
-		res->nat = NULL;
-	}
+	if (rc < 0)
+		natgw_replay_result_free(res);
 	return rc;
+}
+
+void
+natgw_replay_result_free(struct natgw_replay_result *res)
+{
+	unsigned int g;
+
+	for (g = 0; g < NATGW_REPLAY_MAX_GW; g++) {
+		natgw_worker_free(res->workers[g]);
+		natgw_scale_free(res->scales[g]);
+		res->workers[g] = NULL;
+		res->nats[g] = NULL;
+		res->scales[g] = NULL;
+	}
 }

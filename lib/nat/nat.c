@@ -651,10 +651,14 @@ slow_path(struct natgw_nat *nat, enum natgw_side side, const struct natgw_pkt_in
 static inline enum natgw_drop
 spend(struct natgw_nat *nat, uint32_t len)
 {
-	if (nat->budget_pkts == 0)
+	if (nat->budget_pkts == 0) {
+		nat->st.ceiling_bytes += len;
 		return NATGW_DROP_packet_rate_ceiling;
-	if (nat->budget_bytes < len)
+	}
+	if (nat->budget_bytes < len) {
+		nat->st.ceiling_bytes += len;
 		return NATGW_DROP_bandwidth_ceiling;
+	}
 	nat->budget_pkts--;
 	nat->budget_bytes -= len;
 	return NATGW_DROP_NONE;

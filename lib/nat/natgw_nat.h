@@ -191,6 +191,7 @@ struct natgw_nat_stats {
 	uint64_t rst_sent;               /**< RSTs sent back to the inside */
 	uint64_t rst_bytes;              /**< their IP bytes */
 	uint64_t acct_lost;              /**< name accounting that found no memory */
+	uint64_t ceiling_bytes;          /**< IP bytes of the packets over a ceiling */
 	uint64_t sessions_created;       /**< sessions made */
 	uint64_t sessions_active;        /**< sessions in the table now */
 	uint64_t sessions_peak;          /**< most sessions at once */

@@ -2869,6 +2869,7 @@ START_TEST(test_budget_ceiling)
 		fwd(nat, IN, &t, T0 + 6 + i, &g, "unlimited");
 	ck_assert_uint_eq(DROPS(nat, bandwidth_ceiling), 1);
 	ck_assert_uint_eq(DROPS(nat, packet_rate_ceiling), 1);
+	ck_assert_uint_eq(st_of(nat)->ceiling_bytes, 2 * 400);
 	ck_assert_uint_eq(METRIC(nat, PacketsDropCount), 2);
 	ck_assert_uint_eq(METRIC(nat, PacketsInFromSource), 26);
 	ck_assert_uint_eq(METRIC(nat, PacketsOutToDestination), 24);

@@ -865,15 +865,13 @@ replay_setup(void)
 static void
 replay_teardown(void)
 {
-	natgw_nat_free(res.nat);
-	res.nat = NULL;
+	natgw_replay_result_free(&res);
 }
 
 static int
 replay_run(void)
 {
-	natgw_nat_free(res.nat);
-	res.nat = NULL;
+	natgw_replay_result_free(&res);
 	rerr[0] = '\0';
 	return natgw_replay_run(&rconf, &res, rerr, sizeof(rerr));
 }
@@ -886,7 +884,7 @@ replay_ok(int *n_out, int *n_in)
 
 	write_capture(cap_path, DLT_EN10MB, cap, ncap);
 	ck_assert_msg(replay_run() == 0, "replay failed: %s", rerr);
-	ck_assert_ptr_nonnull(res.nat);
+	ck_assert_ptr_nonnull(res.nats[0]);
 	*n_out = read_all(out_path, outs, MAX_FRAMES, FRAME_CAP, lt, sizeof(lt));
 	ck_assert_str_eq(lt, "EN10MB");
 	*n_in = read_all(in_path, ins, MAX_FRAMES, FRAME_CAP, lt, sizeof(lt));
@@ -919,7 +917,7 @@ dport_of(const struct rec *r)
 static uint64_t
 drops(void)
 {
-	const struct natgw_nat_stats *st = natgw_nat_stats(res.nat);
+	const struct natgw_nat_stats *st = natgw_nat_stats(res.nats[0]);
 	uint64_t s = 0;
 	int i;
 
@@ -976,11 +974,11 @@ START_TEST(test_replay_udp_answer)
 
 	/* The answer entered the NAT addressed to the public endpoint: it found
 	 * the query's session, one packet each way. */
-	st = natgw_nat_stats(res.nat);
+	st = natgw_nat_stats(res.nats[0]);
 	ck_assert_uint_eq(drops(), 0);
 	ck_assert_uint_eq(st->metric[NATGW_M_PacketsInFromDestination], 1);
 	ck_assert_uint_eq(st->metric[NATGW_M_PacketsOutToSource], 1);
-	fl = natgw_nat_flow_log(res.nat, &nfl);
+	fl = natgw_nat_flow_log(res.nats[0], &nfl);
 	ck_assert_uint_eq(nfl, 1);
 	ck_assert_uint_eq(fl[0].pub_ip, htonl(PUB));
 	ck_assert_uint_eq(fl[0].pub_port, htons(port));
@@ -1006,7 +1004,7 @@ START_TEST(test_replay_unmapped)
 	ck_assert_uint_eq(res.to_side[NATGW_SIDE_OUTSIDE], 1);
 	ck_assert_int_eq(n_out, 1);
 	ck_assert_int_eq(n_in, 0);
-	st = natgw_nat_stats(res.nat);
+	st = natgw_nat_stats(res.nats[0]);
 	ck_assert_uint_eq(st->drop[NATGW_DROP_no_session_inbound], 1);
 	ck_assert_uint_eq(drops(), 1);
 	ck_assert_uint_eq(st->metric[NATGW_M_PacketsDropCount], 1);
@@ -1055,7 +1053,7 @@ START_TEST(test_replay_skips)
 	 * gateway's MTU. */
 	ck_assert_uint_eq(res.to_side[NATGW_SIDE_INSIDE], 2);
 	ck_assert_uint_eq(res.to_side[NATGW_SIDE_OUTSIDE], 0);
-	st = natgw_nat_stats(res.nat);
+	st = natgw_nat_stats(res.nats[0]);
 	ck_assert_uint_eq(st->drop[NATGW_DROP_mtu_exceeded], 1);
 	ck_assert_int_eq(n_out, 1);
 	ck_assert_int_eq(n_in, 0);
@@ -1095,7 +1093,7 @@ START_TEST(test_replay_time_backwards)
 	ck_assert_uint_eq(ins[0].ts, late);
 	ck_assert_uint_eq(tp_ip_dst(ins[0].b), IN1);
 	/* The engine, finished by the replay, never saw the earlier times. */
-	fl = natgw_nat_flow_log(res.nat, &nfl);
+	fl = natgw_nat_flow_log(res.nats[0], &nfl);
 	ck_assert_uint_eq(nfl, 2);
 	for (k = 0; k < nfl; k++)
 		ck_assert_uint_ge(fl[k].first_ns, late);
@@ -1179,7 +1177,7 @@ END_TEST
 static void
 assert_failed_cleanly(const char *what)
 {
-	ck_assert_msg(res.nat == NULL, "%s: engine left in the result", what);
+	ck_assert_msg(res.nats[0] == NULL, "%s: engine left in the result", what);
 	assert_one_line(rerr);
 	ck_assert_msg(!exists(out_path), "%s: %s left behind", what, out_path);
 	ck_assert_msg(!exists(in_path), "%s: %s left behind", what, in_path);
@@ -1263,7 +1261,7 @@ START_TEST(test_replay_icmp_unreachable)
 
 	ck_assert_uint_eq(res.readdressed, 1);
 	ck_assert_uint_eq(res.unmapped, 0);
-	ck_assert_uint_eq(natgw_nat_stats(res.nat)->drop[NATGW_DROP_icmp_err_no_session], 0);
+	ck_assert_uint_eq(natgw_nat_stats(res.nats[0])->drop[NATGW_DROP_icmp_err_no_session], 0);
 	ck_assert_int_eq(n_out, 1);
 	ck_assert_uint_eq(tp_ip_src(outs[0].b), PUB);
 	ck_assert_int_eq(n_in, 1);
@@ -1388,10 +1386,10 @@ START_TEST(test_replay_udp_fragments)
 	ck_assert_int_eq(n_out, 1);
 	ck_assert_msg(n_in == 2, "%d of 2 fragments delivered inside (drops: "
 		"frag_no_session %" PRIu64 ", no_session_inbound %" PRIu64 ")", n_in,
-		natgw_nat_stats(res.nat)->drop[NATGW_DROP_frag_no_session],
-		natgw_nat_stats(res.nat)->drop[NATGW_DROP_no_session_inbound]);
+		natgw_nat_stats(res.nats[0])->drop[NATGW_DROP_frag_no_session],
+		natgw_nat_stats(res.nats[0])->drop[NATGW_DROP_no_session_inbound]);
 	assert_fragments(ins, REM, 53, IN1, 40000, pl, u);
-	ck_assert_uint_eq(natgw_nat_stats(res.nat)->frags_tracked, 1);
+	ck_assert_uint_eq(natgw_nat_stats(res.nats[0])->frags_tracked, 1);
 }
 END_TEST
 
@@ -1410,10 +1408,10 @@ START_TEST(test_replay_udp_fragments_outbound)
 
 	ck_assert_msg(n_out == 2, "%d of 2 fragments delivered outside (drops: "
 		"frag_no_session %" PRIu64 ")", n_out,
-		natgw_nat_stats(res.nat)->drop[NATGW_DROP_frag_no_session]);
+		natgw_nat_stats(res.nats[0])->drop[NATGW_DROP_frag_no_session]);
 	ck_assert_uint_ge(sport_of(&outs[0]), 1024);
 	assert_fragments(outs, PUB, sport_of(&outs[0]), REM, 53, pl, u);
-	ck_assert_uint_eq(natgw_nat_stats(res.nat)->frags_tracked, 1);
+	ck_assert_uint_eq(natgw_nat_stats(res.nats[0])->frags_tracked, 1);
 	ck_assert_uint_eq(res.readdressed, 1);
 	ck_assert_int_eq(n_in, 1);
 	assert_valid(&ins[0], "inside answer");
