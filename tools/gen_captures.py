@@ -55,7 +55,8 @@ AWS_ENDPOINTS = {
         ("52.94.229.7", [("52.94.224.0/20", "AMAZON")]),
 }
 # Not AWS: --check-ranges asserts these are in no AWS prefix.
-NON_AWS = {"api.github.com": "140.82.112.6", "dns.google": "8.8.8.8"}
+NON_AWS = {"api.github.com": "140.82.112.6", "dns.google": "8.8.8.8",
+           "metrics.example.net": "198.51.100.77"}
 
 
 class Host:
@@ -549,6 +550,18 @@ def gen_ecs_sample(path):
     t = c.https_exchange(t, "api.github.com", 760, 24_500, think_ns=35 * MS,
                          rate_bps=80_000_000)
     c.close_server_first(t + 5000 * MS)
+
+    # A burst that meets the gateway's ceiling: a task flushes 2 MB of
+    # metrics over UDP to an internet collector within a millisecond (16 Gbps),
+    # above the 5 Gbps the AWS gateway starts at: a millisecond's budget goes
+    # through, the rest is dropped as bandwidth_ceiling (docs/scaling.md).
+    coll = remote("metrics.example.net", 52)
+    dns_pair(cap, rng, ms(44990), app, gdns, "metrics.example.net",
+             [("metrics.example.net", "A", coll.ip, 300)], 1700 * US)
+    sport = port()
+    blob = bytes(rng.randrange(256) for _ in range(1400))
+    for k in range(1500):
+        cap.add(ms(45000) + k * 700, udp_frame(app, coll, sport, 8125, blob, True))
 
     cap.write(path)
     return len(cap.events)

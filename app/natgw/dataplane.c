@@ -80,6 +80,10 @@ usage(FILE *f)
 		"  --duration SECONDS            stop after SECONDS (default: at SIGINT/SIGTERM)\n"
 		"  --report FILE                 write the JSON report (as natgw replay's, with a\n"
 		"                                \"dataplane\" section)\n"
+		"  --scale off|on|KEY=VALUE[,...] the elastic ceiling, enforced on the workers\n"
+		"                                (on for aws: 5 Gbps and 1 Mpps growing to 45\n"
+		"                                Gbps, 10 Mpps; docs/scaling.md); off to\n"
+		"                                benchmark the dataplane itself\n"
 		"  --csv DIR                     also write the flows (with --flow-log) and the\n"
 		"                                per-minute metrics as CSV files into DIR\n"
 		"  -q, --quiet                   no stats line, no summary\n"
@@ -131,6 +135,24 @@ tx_port(void *arg, enum natgw_side side, struct rte_mbuf **pkts, uint16_t n)
 	return sent;
 }
 
+/* A new share of the ceiling from the main lcore, if one came (seqlock). */
+static void
+take_budget(struct dp_worker *c)
+{
+	uint64_t s1 = atomic_load_explicit(&c->budget.seq, memory_order_acquire), s2, b, p;
+
+	if (s1 == c->budget_seen || (s1 & 1))
+		return;
+	b = atomic_load_explicit(&c->budget.bytes, memory_order_relaxed);
+	p = atomic_load_explicit(&c->budget.pkts, memory_order_relaxed);
+	atomic_thread_fence(memory_order_acquire);
+	s2 = atomic_load_explicit(&c->budget.seq, memory_order_relaxed);
+	if (s1 != s2)
+		return; /* written meanwhile: the next loop takes it */
+	natgw_nat_set_budget(natgw_worker_nat(c->w), b, p);
+	c->budget_seen = s1;
+}
+
 static void
 serve_snapshot(struct dp_worker *c)
 {
@@ -169,6 +191,8 @@ worker_main(void *arg)
 		if (unlikely(atomic_load_explicit(&c->snap.state, memory_order_relaxed) ==
 				SNAP_ASKED))
 			serve_snapshot(c);
+		if (dp->scale)
+			take_budget(c);
 		natgw_worker_count_loop(c->w, busy);
 	}
 	return 0;
@@ -213,6 +237,8 @@ struct dp_opts {
 	unsigned int nt;
 	uint64_t max_sessions, mtu, mbufs, mbuf_size, desc, burst, stats_period, duration;
 	bool stats_set, quiet, flow_log;
+	struct natgw_scale_conf scale;
+	int scale_on; /* -1: the profile's default */
 };
 
 struct cfg_tuple {
@@ -295,7 +321,7 @@ parse_opts(int argc, char **argv, struct dp_opts *o, char *err, size_t errlen)
 	enum {
 		O_INSIDE = 256, O_OUTSIDE, O_INNET, O_PUBIP, O_CONFIG, O_ETHDEST, O_PROFILE,
 		O_FILTER, O_TIMEOUT, O_MAXSESS, O_MTU, O_MBUFS, O_MBUFSZ, O_DESC, O_BURST,
-		O_FLOWLOG, O_DURATION, O_REPORT, O_CSV,
+		O_FLOWLOG, O_DURATION, O_REPORT, O_CSV, O_SCALE,
 	};
 	static const struct option lo[] = {
 		{"inside", required_argument, NULL, O_INSIDE},
@@ -318,6 +344,7 @@ parse_opts(int argc, char **argv, struct dp_opts *o, char *err, size_t errlen)
 		{"duration", required_argument, NULL, O_DURATION},
 		{"report", required_argument, NULL, O_REPORT},
 		{"csv", required_argument, NULL, O_CSV},
+		{"scale", required_argument, NULL, O_SCALE},
 		NATGW_ACCT_LONGOPTS,
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
@@ -344,6 +371,10 @@ parse_opts(int argc, char **argv, struct dp_opts *o, char *err, size_t errlen)
 		case O_FILTER: o->filtering = optarg; break;
 		case O_REPORT: o->report = optarg; break;
 		case O_CSV: o->csv = optarg; break;
+		case O_SCALE:
+			if (opt_scale(&o->scale, &o->scale_on, optarg, err, errlen) < 0)
+				return -1;
+			break;
 		case O_FLOWLOG: o->flow_log = true; break;
 		case 'q': o->quiet = true; break;
 		case O_ETHDEST:
@@ -782,6 +813,16 @@ setup(struct dp *dp, const struct dp_opts *o, struct rte_mempool **mpp, char *er
 		dp->nat.max_sessions = (uint32_t)RTE_MIN(o->max_sessions, UINT32_MAX);
 	else
 		dp->nat.max_sessions *= dp->n_workers;
+	/* The AWS gateway has its elastic ceiling; an RFC NAT has none. For a
+	 * benchmark of the dataplane itself: --scale off. */
+	if (o->scale_on > 0 || (o->scale_on < 0 && dp->nat.profile == NATGW_PROFILE_AWS)) {
+		if (natgw_scale_conf_check(&o->scale, err, errlen) < 0)
+			return -1;
+		dp->scale = natgw_scale_create(&o->scale, dp->n_workers, err, errlen);
+		if (dp->scale == NULL)
+			return -2;
+		dp->epoch_ns = o->scale.epoch_ns;
+	}
 	return 0;
 }
 
@@ -960,6 +1001,8 @@ summary(const struct dp *dp, const struct natgw_report *rep, double seconds)
 	if (t.tx_drop || t.handoff_drop)
 		printf("  not sent: %" PRIu64 " refused by a port, %" PRIu64 " lost to a full "
 			"handoff ring\n", t.tx_drop, t.handoff_drop);
+	if (dp->scale)
+		natgw_report_ceiling_line(stdout, "  ", dp->scale, &st);
 	if (natgw_acct_collect(rep, &tot) == 0) {
 		natgw_acct_summary(stdout, rep, &tot);
 		natgw_acct_totals_free(&tot);
@@ -1051,6 +1094,63 @@ csv_dir_ok(const char *dir, char *err, size_t errlen)
 	return true;
 }
 
+/*
+ * An epoch of the ceiling, on the main lcore: what each worker's engine took in
+ * and dropped over its budget since the last epoch (its own counters, read
+ * here), and each worker's next budget, published through its seqlock.
+ */
+static int
+dp_epoch(struct dp *dp, uint64_t now)
+{
+	struct natgw_scale_budget b[NATGW_MAX_WORKERS];
+	unsigned int i;
+
+	for (i = 0; i < dp->n_workers; i++) {
+		struct dp_worker *c = &dp->wk[i];
+		const struct natgw_nat_stats *st = natgw_nat_stats(dp->engines[i]);
+		uint64_t in_b = st->metric[NATGW_M_BytesInFromSource] +
+			st->metric[NATGW_M_BytesInFromDestination];
+		uint64_t in_p = st->metric[NATGW_M_PacketsInFromSource] +
+			st->metric[NATGW_M_PacketsInFromDestination];
+		uint64_t cb = st->ceiling_bytes;
+		uint64_t cp = st->drop[NATGW_DROP_bandwidth_ceiling] +
+			st->drop[NATGW_DROP_packet_rate_ceiling];
+		struct natgw_scale_use u = {
+			.offered_bytes = in_b - c->in_bytes, .offered_pkts = in_p - c->in_pkts,
+			.drop_bytes = cb - c->ceil_bytes, .drop_pkts = cp - c->ceil_pkts,
+		};
+
+		/* Counters a burst is still adding to may be read half-way
+		 * through it: never below what was read before, and what is
+		 * not counted now is next epoch's. */
+		if (u.drop_bytes > u.offered_bytes)
+			u.drop_bytes = u.offered_bytes;
+		if (u.drop_pkts > u.offered_pkts)
+			u.drop_pkts = u.offered_pkts;
+		u.fwd_bytes = u.offered_bytes - u.drop_bytes;
+		u.fwd_pkts = u.offered_pkts - u.drop_pkts;
+		c->in_bytes = in_b;
+		c->in_pkts = in_p;
+		c->ceil_bytes += u.drop_bytes;
+		c->ceil_pkts += u.drop_pkts;
+		natgw_scale_add(dp->scale, i, &u);
+	}
+	if (natgw_scale_epoch(dp->scale, now, b) < 0)
+		return -1;
+	for (i = 0; i < dp->n_workers; i++) {
+		struct dp_budget *d = &dp->wk[i].budget;
+		uint64_t s = atomic_load_explicit(&d->seq, memory_order_relaxed);
+
+		atomic_store_explicit(&d->seq, s + 1, memory_order_relaxed);
+		atomic_thread_fence(memory_order_release);
+		atomic_store_explicit(&d->bytes, b[i].bytes, memory_order_relaxed);
+		atomic_store_explicit(&d->pkts, b[i].pkts, memory_order_relaxed);
+		atomic_store_explicit(&d->seq, s + 2, memory_order_release);
+	}
+	dp->next_epoch = (now / dp->epoch_ns + 1) * dp->epoch_ns;
+	return 0;
+}
+
 /* ------------------------------------------------------------------ run */
 
 int
@@ -1088,6 +1188,8 @@ natgw_cmd_dataplane(int argc, char **argv)
 	}
 	memset(&o, 0, sizeof(o));
 	natgw_acct_conf_init(&o.acct);
+	natgw_scale_conf_defaults(&o.scale);
+	o.scale_on = -1;
 	if (parse_opts(eargc - n, eargv + n, &o, err, sizeof(err)) < 0 ||
 			natgw_acct_setup(&o.acct, err, sizeof(err)) < 0) {
 		fprintf(stderr, "natgw: %s\n", err);
@@ -1132,6 +1234,11 @@ natgw_cmd_dataplane(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	dp_telemetry_register(&dp);
 	dp.start_ns = dp_now(&dp);
+	if (dp.scale && dp_epoch(&dp, dp.start_ns) < 0) {
+		fprintf(stderr, "natgw: the ceiling's controller failed\n");
+		status = 1;
+		goto stop;
+	}
 	for (i = 0; i < dp.n_workers; i++)
 		rte_eal_remote_launch(worker_main, &dp.wk[i], dp.wk[i].lcore);
 	if (!o.quiet && dp.steer)
@@ -1149,10 +1256,16 @@ natgw_cmd_dataplane(int argc, char **argv)
 	while (!atomic_load(&dp.quit)) {
 		uint64_t now;
 
-		usleep(10000);
+		/* With a ceiling, the main lcore hands out its budgets each
+		 * epoch; the controller makes up for a late wake-up. */
+		usleep(dp.scale ? (useconds_t)(o.scale.epoch_ns / 1000) : 10000);
 		now = dp_now(&dp);
 		if (t_end && now >= t_end)
 			break;
+		if (dp.scale && now >= dp.next_epoch && dp_epoch(&dp, now) < 0) {
+			fprintf(stderr, "natgw: the ceiling's controller failed\n");
+			break;
+		}
 		if (o.stats_period && now - last_stats >= o.stats_period * 1000000000ull) {
 			stats_line(&dp, &prev, (double)(now - last_stats) / 1e9,
 				(double)(now - dp.start_ns) / 1e9);
@@ -1176,6 +1289,13 @@ natgw_cmd_dataplane(int argc, char **argv)
 		 * kept, as still open) and moves into the accounting. */
 		rep.sections = json_object();
 		json_object_set_new(rep.sections, "dataplane", dataplane_json(&dp, seconds));
+		if (dp.scale) {
+			json_t *sj = NULL;
+
+			/* The last epoch's use, into the timeline. */
+			if (dp_epoch(&dp, end) == 0 && natgw_scale_json(dp.scale, &sj) == 0)
+				json_object_set_new(rep.sections, "ceiling", sj);
+		}
 		for (i = 0; i < dp.n_workers; i++)
 			natgw_nat_finish(dp.engines[i], end);
 		if (!o.quiet)
@@ -1197,6 +1317,7 @@ stop:
 	for (i = 0; i < dp.n_workers; i++)
 		natgw_worker_free(dp.wk[i].w);
 	natgw_rss_steer_free(dp.steer);
+	natgw_scale_free(dp.scale);
 	rte_mempool_free(mp);
 out:
 	natgw_acct_conf_free(&o.acct);

@@ -27,6 +27,13 @@ struct dp_snap {
 	size_t n;
 };
 
+/* A worker's share of the ceiling, from the main lcore each epoch: a seqlock
+ * (seq odd while written), read by the worker between bursts. */
+struct dp_budget {
+	_Atomic uint64_t seq;
+	_Atomic uint64_t bytes, pkts;
+};
+
 struct dp_worker {
 	struct natgw_worker *w;
 	unsigned int lcore;
@@ -39,6 +46,12 @@ struct dp_worker {
 	struct natgw_port *port[NATGW_SIDES];
 	uint16_t burst;
 	struct dp_snap snap;
+	/* the ceiling: the main lcore writes budget (its own cache line), the
+	 * worker remembers the last it applied */
+	struct dp_budget budget __rte_cache_aligned;
+	uint64_t budget_seen __rte_cache_aligned;
+	/* main lcore only: the engine's counters at the last epoch */
+	uint64_t in_bytes, in_pkts, ceil_bytes, ceil_pkts;
 } __rte_cache_aligned;
 
 struct dp {
@@ -54,6 +67,8 @@ struct dp {
 	uint64_t start_ns; /* workers started */
 	_Atomic bool quit;
 	struct natgw_rss_steer *steer; /* predictable RSS on the outside, if any */
+	struct natgw_scale *scale;     /* the elastic ceiling, NULL: none */
+	uint64_t epoch_ns, next_epoch;
 	uint16_t reta[512];
 };
 
