@@ -273,6 +273,8 @@ class Natgw:
             "--config", "(0,0,1),(1,0,1)", "--max-sessions", str(case["sessions"]),
             "--mbufs", str(case["mbufs"]), "--mbuf-size", str(args.mbuf_size),
             "--burst", str(args.burst), "-T", "1", "--duration", str(int(limit)),
+            # The dataplane itself, not the AWS gateway's modelled ceiling.
+            "--scale", "off",
             "--report", self.report]
         if args.profile:
             cmd += ["--profile", args.profile]
