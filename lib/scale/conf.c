@@ -19,6 +19,8 @@
 #define JUMBO_BYTES 9001
 /* The longest duration --scale takes, ns (about 31 years). */
 #define DUR_MAX 1e18
+/* The highest rate, bits or packets a second: budgets stay well within 64 bits. */
+#define RATE_MAX 1e15
 
 int
 scale_fail(char *err, size_t errlen, const char *fmt, ...)
@@ -372,6 +374,9 @@ natgw_scale_conf_check(const struct natgw_scale_conf *c, char *err, size_t errle
 		if (!(l.max >= l.start) || !isfinite(l.max))
 			return scale_fail(err, errlen, "%s_max: %s is below %s_start %s", n,
 				fmt_rate(a, sizeof(a), l.max), n, fmt_rate(b, sizeof(b), l.start));
+		if (l.max > RATE_MAX)
+			return scale_fail(err, errlen, "%s_max: %s is above 1000T", n,
+				fmt_rate(a, sizeof(a), l.max));
 		if (!(l.step > 0) || !isfinite(l.step))
 			return scale_fail(err, errlen, "%s_step: must be a positive rate", n);
 		if (floor_set != 0 && !(floor_set >= l.start && floor_set <= l.max))

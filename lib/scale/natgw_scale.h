@@ -85,10 +85,11 @@ int natgw_scale_conf_set(struct natgw_scale_conf *c, const char *spec, char *err
 		size_t errlen);
 
 /**
- * Whether @p c is consistent: positive starts and steps, start <= max, a floor
- * of 0 or between start and max, up_frac in (0, 1], down_frac in [0, up_frac),
- * an epoch that divides one second and whose budget at the start holds a
- * 9001-byte packet and a packet, a window that is a multiple of the epoch.
+ * Whether @p c is consistent: positive starts and steps, start <= max <= 1000T,
+ * a floor of 0 or between start and max, up_frac in (0, 1], down_frac in
+ * [0, up_frac), durations up to 1e18 ns, an epoch that divides one second and
+ * whose budget at the start holds a 9001-byte packet and one packet, a window
+ * that is a multiple of the epoch.
  * @return 0, or -1 with a one-line reason naming the key in @p err.
  */
 int natgw_scale_conf_check(const struct natgw_scale_conf *c, char *err, size_t errlen);
@@ -158,7 +159,8 @@ struct natgw_scale_state {
 	double ceil[NATGW_SCALE_DIMS];      /**< the ceiling now: bits/s, packets/s */
 	uint64_t ups[NATGW_SCALE_DIMS];     /**< steps up so far */
 	uint64_t downs[NATGW_SCALE_DIMS];   /**< steps down so far */
-	struct natgw_scale_use total;       /**< everything added so far, all shares */
+	/** everything added before the last natgw_scale_epoch(), all shares */
+	struct natgw_scale_use total;
 };
 
 /** Where @p s stands now. */

@@ -340,6 +340,7 @@ START_TEST(test_parse_errors)
 		{"bps_start=0", "bps_start: must be a positive rate"},
 		{"bps_start=50G", "bps_max: 45G is below bps_start 50G"},
 		{"pps_max=500k", "pps_max: 500k is below pps_start 1M"},
+		{"bps_max=2000T", "bps_max: 2000T is above 1000T"},
 		{"bps_step=0", "bps_step: must be a positive rate"},
 		{"pps_step=-1", "pps_step: \"-1\""},
 		{"bps_floor=2G", "bps_floor: 2G is not 0"},
