@@ -254,12 +254,12 @@ natgw_plot_timeline(const char *dir, const char *name, const char *title,
 	if (d == NULL)
 		return -1;
 	fprintf(d, "# second demand_bps ceiling_bps forwarded_bps dropped_bps demand_pps "
-		"ceiling_pps forwarded_pps dropped_pps\n");
+		"ceiling_pps forwarded_pps dropped_pps peak_bps peak_pps\n");
 	for (i = 0; i < n; i++)
 		fprintf(d, "%" PRIu64 " %" PRIu64 " %.0f %" PRIu64 " %" PRIu64 " %" PRIu64
-			" %.0f %" PRIu64 " %" PRIu64 "\n", t[i].sec, t[i].demand_bps, t[i].ceil_bps,
-			t[i].fwd_bps, t[i].drop_bps, t[i].demand_pps, t[i].ceil_pps, t[i].fwd_pps,
-			t[i].drop_pps);
+			" %.0f %" PRIu64 " %" PRIu64 " %.0f %.0f\n", t[i].sec, t[i].demand_bps,
+			t[i].ceil_bps, t[i].fwd_bps, t[i].drop_bps, t[i].demand_pps, t[i].ceil_pps,
+			t[i].fwd_pps, t[i].drop_pps, t[i].peak_bps, t[i].peak_pps);
 	snprintf(dat, sizeof(dat), "%s.dat", name);
 	if (close_checked(d, dir, dat, err, errlen) < 0)
 		return -1;
@@ -269,21 +269,30 @@ natgw_plot_timeline(const char *dir, const char *name, const char *title,
 	head(g, name, 1000, 700);
 	/* Seconds from the first, two panels: bandwidth and packet rate, each
 	 * demand against the stepping ceiling, what went through, what not. */
+	/* Log axes: a burst of a millisecond and a second's average differ by
+	 * orders of magnitude; both must show against the ceiling. */
 	fprintf(g, "set multiplot layout 2,1 title \"%s\"\n"
 		"t0 = %" PRIu64 "\n"
 		"set xlabel 'seconds'\n"
-		"set yrange [0:*]\n"
+		"set logscale y\n"
+		"set format y '%%g'\n"
 		"set style fill transparent solid 0.35 noborder\n"
 		"set ylabel 'Gbps'\n"
-		"plot '%s' using ($1-t0):($2/1e9) with steps lw 2 title 'demand', \\\n"
+		"plot '%s' using ($1-t0):($10 > 0 ? $10/1e9 : NaN) with impulses lw 2 "
+		"title 'demand, busiest epoch', \\\n"
+		"     '' using ($1-t0):($2 > 0 ? $2/1e9 : NaN) with steps lw 2 "
+		"title 'demand, the second', \\\n"
 		"     '' using ($1-t0):($3/1e9) with steps lw 3 dt 2 title 'ceiling', \\\n"
-		"     '' using ($1-t0):($4/1e9) with steps lw 1 title 'forwarded', \\\n"
-		"     '' using ($1-t0):($5/1e9) with boxes title 'dropped'\n"
+		"     '' using ($1-t0):($5 > 0 ? $5/1e9 : NaN) with points pt 7 "
+		"title 'dropped, the second'\n"
 		"set ylabel 'Mpps'\n"
-		"plot '%s' using ($1-t0):($6/1e6) with steps lw 2 title 'demand', \\\n"
+		"plot '%s' using ($1-t0):($11 > 0 ? $11/1e6 : NaN) with impulses lw 2 "
+		"title 'demand, busiest epoch', \\\n"
+		"     '' using ($1-t0):($6 > 0 ? $6/1e6 : NaN) with steps lw 2 "
+		"title 'demand, the second', \\\n"
 		"     '' using ($1-t0):($7/1e6) with steps lw 3 dt 2 title 'ceiling', \\\n"
-		"     '' using ($1-t0):($8/1e6) with steps lw 1 title 'forwarded', \\\n"
-		"     '' using ($1-t0):($9/1e6) with boxes title 'dropped'\n"
+		"     '' using ($1-t0):($9 > 0 ? $9/1e6 : NaN) with points pt 7 "
+		"title 'dropped, the second'\n"
 		"unset multiplot\n", title, t[0].sec, dat, dat);
 	snprintf(dat, sizeof(dat), "%s.gp", name);
 	if (close_checked(g, dir, dat, err, errlen) < 0)

@@ -176,6 +176,7 @@ struct natgw_scale_second {
 	uint64_t fwd_bps, fwd_pps;           /**< forwarded */
 	uint64_t drop_bps, drop_pps;         /**< dropped for want of budget */
 	double ceil_bps, ceil_pps;           /**< the ceiling at the second's last epoch */
+	double peak_bps, peak_pps;           /**< the busiest epoch's demand, as a rate */
 };
 
 /**

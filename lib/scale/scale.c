@@ -263,10 +263,12 @@ second(struct natgw_scale *s, uint64_t sec)
 /* Account what the shares added to the epoch that is ending: its second of
  * the timeline, its demand window, the totals. */
 static void
-account(struct natgw_scale *s)
+account(struct natgw_scale *s, uint64_t k)
 {
 	struct natgw_scale_second *t = second(s, s->epoch * s->conf.epoch_ns / NS_PER_S);
 	struct natgw_scale_use *tot = &s->total;
+	uint64_t eb = 0, ep = 0;
+	double span;
 	unsigned int i;
 
 	for (i = 0; i < s->n; i++) {
@@ -280,6 +282,8 @@ account(struct natgw_scale *s)
 		tot->fwd_pkts += sh->fwd[NATGW_SCALE_PPS];
 		tot->drop_bytes += sh->drop[NATGW_SCALE_BPS];
 		tot->drop_pkts += sh->drop[NATGW_SCALE_PPS];
+		eb += sh->offered[NATGW_SCALE_BPS];
+		ep += sh->offered[NATGW_SCALE_PPS];
 		if (t == NULL)
 			continue;
 		t->demand_bps += sh->offered[NATGW_SCALE_BPS] * 8;
@@ -288,6 +292,13 @@ account(struct natgw_scale *s)
 		t->fwd_pps += sh->fwd[NATGW_SCALE_PPS];
 		t->drop_bps += sh->drop[NATGW_SCALE_BPS] * 8;
 		t->drop_pps += sh->drop[NATGW_SCALE_PPS];
+	}
+	/* The busiest epoch of the second, as a rate: a burst of a millisecond
+	 * that meets the ceiling shows here, not in the second's average. */
+	span = (double)(k ? k : 1) * (double)s->conf.epoch_ns / NS_PER_S;
+	if (t != NULL) {
+		t->peak_bps = fmax(t->peak_bps, (double)eb * 8 / span);
+		t->peak_pps = fmax(t->peak_pps, (double)ep / span);
 	}
 }
 
@@ -375,7 +386,7 @@ natgw_scale_epoch(struct natgw_scale *s, uint64_t now, struct natgw_scale_budget
 			e = s->epoch; /* time went back: none passes */
 		k = e - s->epoch;
 	}
-	account(s);
+	account(s, k);
 	advance(s, e);
 	for (d = 0; d < NATGW_SCALE_DIMS; d++)
 		refill(s, (enum natgw_scale_dim)d, k);
@@ -441,6 +452,8 @@ static const struct column {
 	{"drop_pps", offsetof(struct natgw_scale_second, drop_pps), false},
 	{"ceil_bps", offsetof(struct natgw_scale_second, ceil_bps), true},
 	{"ceil_pps", offsetof(struct natgw_scale_second, ceil_pps), true},
+	{"peak_bps", offsetof(struct natgw_scale_second, peak_bps), true},
+	{"peak_pps", offsetof(struct natgw_scale_second, peak_pps), true},
 };
 
 /* One column of the timeline. */

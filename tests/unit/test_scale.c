@@ -877,6 +877,45 @@ START_TEST(test_timeline_sums)
 }
 END_TEST
 
+/* A burst of one epoch: the second's average hides it, its peak does not. */
+START_TEST(test_peak_epoch)
+{
+	struct natgw_scale_conf c;
+	struct natgw_scale_budget b;
+	struct natgw_scale_use u = {0};
+	const struct natgw_scale_second *t;
+	struct natgw_scale *s;
+	size_t n;
+	uint64_t e;
+
+	natgw_scale_conf_defaults(&c);
+	s = natgw_scale_create(&c, 1, err, sizeof(err));
+	ck_assert_ptr_nonnull(s);
+	/* 1 ms epochs through second 7; at the 300th, 2 MB (16 Gbps) offered,
+	 * 625 kB (the 5 Gbps budget) forwarded. */
+	for (e = 0; e <= 1000; e++) {
+		memset(&u, 0, sizeof(u));
+		if (e == 301) {
+			u.offered_bytes = 2000000;
+			u.offered_pkts = 1400;
+			u.fwd_bytes = 625000;
+			u.fwd_pkts = 437;
+			u.drop_bytes = u.offered_bytes - u.fwd_bytes;
+			u.drop_pkts = u.offered_pkts - u.fwd_pkts;
+		}
+		natgw_scale_add(s, 0, &u);
+		ck_assert_int_eq(natgw_scale_epoch(s, 7 * SEC + e * MS, &b), 0);
+	}
+	t = natgw_scale_timeline(s, &n);
+	ck_assert_uint_ge(n, 1);
+	ck_assert_uint_eq(t[0].sec, 7);
+	ck_assert_uint_eq(t[0].demand_bps, 16000000);
+	ck_assert(t[0].peak_bps == 16e9);
+	ck_assert(t[0].peak_pps == 1.4e6);
+	natgw_scale_free(s);
+}
+END_TEST
+
 START_TEST(test_json)
 {
 	const double d[1] = {30 * G};
@@ -902,7 +941,7 @@ START_TEST(test_json)
 		"steps"), 0), "dim")), "bps");
 	tl = json_object_get(o, "timeline");
 	natgw_scale_timeline(m.s, &n);
-	ck_assert_uint_eq(json_object_size(tl), 9);
+	ck_assert_uint_eq(json_object_size(tl), 11);
 	json_object_foreach(tl, key, col)
 		ck_assert_msg(json_array_size(col) == n, "%s", key);
 	ck_assert(json_real_value(json_array_get(json_object_get(tl, "ceil_bps"), 2)) == 15 * G);
@@ -941,6 +980,7 @@ main(void)
 	tcase_add_test(tc, test_long_gap);
 	tcase_add_test(tc, test_timeline_sums);
 	tcase_add_test(tc, test_json);
+	tcase_add_test(tc, test_peak_epoch);
 	suite_add_tcase(s, tc);
 	return natgw_test_run(s);
 }
