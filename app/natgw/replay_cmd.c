@@ -247,11 +247,15 @@ show_progress(void *arg, uint64_t frames, uint64_t done, uint64_t total)
 }
 
 static int
-init_eal(uint32_t max_sessions, char *err, size_t errlen)
+init_eal(uint32_t max_sessions, unsigned int n_gw, char *err, size_t errlen)
 {
 	char mem[32], prefix[64];
-	/* Room for the tables (about 400 bytes a session) and the buffers. */
-	unsigned long mb = 128 + (unsigned long)max_sessions * 512 / (1024 * 1024);
+	/* Room for the buffers and the address ranges' LPM (about 64 MB), and
+	 * for each gateway its tables (about 400 bytes a session) and its
+	 * learned names (about 20 MB). Without hugepages this is address space,
+	 * touched only as it is used. */
+	unsigned long mb = 192 + (unsigned long)n_gw *
+		(32 + (unsigned long)max_sessions * 512 / (1024 * 1024));
 	char *args[] = {
 		"natgw", "--no-huge", "-m", mem, "--no-pci", "--no-shconf",
 		"--file-prefix", prefix, "-l", "0", "--no-telemetry",
@@ -507,7 +511,7 @@ natgw_cmd_replay(int argc, char **argv)
 		rc.progress = show_progress;
 		rc.progress_arg = &prog;
 	}
-	if (init_eal(rc.nat.max_sessions, err, sizeof(err)) < 0) {
+	if (init_eal(rc.nat.max_sessions, rc.n_gw ? rc.n_gw : 1, err, sizeof(err)) < 0) {
 		fprintf(stderr, "natgw replay: %s\n", err);
 		return 1;
 	}
