@@ -1258,7 +1258,7 @@ natgw_cmd_dataplane(int argc, char **argv)
 
 		/* With a ceiling, the main lcore hands out its budgets each
 		 * epoch; the controller makes up for a late wake-up. */
-		usleep(dp.scale ? (useconds_t)(o.scale.epoch_ns / 1000) : 10000);
+		usleep(dp.scale ? (useconds_t)(o.scale.epoch_ns / 4000) : 10000);
 		now = dp_now(&dp);
 		if (t_end && now >= t_end)
 			break;

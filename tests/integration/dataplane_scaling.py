@@ -1,0 +1,127 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""dataplane_scaling: the elastic ceiling enforced by the DPDK dataplane.
+
+Usage: dataplane_scaling.py NATGW
+
+net_pcap loops a capture of 1,428-byte UDP packets from 16 inside hosts
+(infinite_rx: as fast as one lcore reads it, gigabits a second) into natgw,
+whose outside is net_null. With --scale fixing the ceiling at 200 Mbps (and
+the packet rate out of the way), the main lcore hands the workers their budgets
+every millisecond. The test proves, for one worker and for two (two lcores on
+one CPU):
+
+- one worker: the forwarded throughput over the run (BytesOutToDestination
+  over the report's seconds) is within 2% of 200 Mbps, and so is every whole
+  second of the report's ceiling timeline;
+- two workers: no second forwards more than 2% above the ceiling, and both
+  workers forward. (Here their two lcores busy-poll one CPU, taking turns of a
+  few milliseconds: the one descheduled cannot spend the budget it was given,
+  so the total may fall short of the ceiling; on cores of their own it does
+  not. The controller's split by demand is tested in test_scale.)
+- what was not forwarded is counted: PacketsDropCount = bandwidth_ceiling
+  drops, and offered = forwarded + dropped in the timeline's totals;
+- with --scale off nothing is dropped for a ceiling.
+
+Needs root (DPDK's runtime directory and vdevs); skipped (77) otherwise.
+"""
+
+import json
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+
+sys.dont_write_bytecode = True
+import natgw_check as nc  # noqa: E402
+
+CEIL = 200e6
+SCALE = "bps_start=200M,bps_max=200M,pps_start=100M,pps_max=100M"
+
+
+def frames():
+    out = []
+    for h in range(16):
+        src = bytes([10, 0, 1, 10 + h])
+        ip = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0, 1428, h, 0, 64, 17, 0, src,
+                                   bytes([198, 51, 100, 50])))
+        struct.pack_into("!H", ip, 10, ~nc.ones_sum(bytes(ip)) & 0xFFFF)
+        udp = struct.pack("!HHHH", 40000 + h, 9000, 1408, 0)
+        eth = bytes.fromhex("02000a0000fe02000a0100%02x0800" % h)
+        out.append(eth + bytes(ip) + udp + bytes(1400))
+    return out
+
+
+def run(exe, wd, tag, inp, scale, lcores, queues):
+    report = os.path.join(wd, tag + ".json")
+    vdev = "net_pcap0,rx_pcap=%s,infinite_rx=1" % inp
+    if queues:
+        # Two rx queues (the capture on each) and a tx queue a worker.
+        vdev = "net_pcap0,rx_pcap=%s,rx_pcap=%s,tx_pcap=%s,tx_pcap=%s,infinite_rx=1" % (
+            inp, inp, os.path.join(wd, "t0.pcap"), os.path.join(wd, "t1.pcap"))
+    cmd = [exe, "--lcores", lcores, "--no-pci", "--file-prefix",
+           "natgw-dps-%s-%d" % (tag, os.getpid()), "--log-level", "lib.eal:error",
+           "--vdev", vdev, "--vdev", "net_null0,no-rx=1", "--",
+           "--inside", "0", "--outside", "1", "--inside-net", "10.0.0.0/16",
+           "--public-ip", nc.PUBLIC_IP, "--duration", "4", "--report", report, "-q",
+           "--scale", scale]
+    if queues:
+        cmd += ["--config", queues]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=90)
+    if p.returncode != 0:
+        raise SystemExit("FAIL: %s: natgw exited %d:\n%s%s" % (tag, p.returncode, p.stdout,
+                                                               p.stderr))
+    with open(report) as f:
+        return json.load(f)
+
+
+def main():
+    if len(sys.argv) != 2:
+        raise SystemExit(__doc__)
+    exe = sys.argv[1]
+    if os.geteuid() != 0:
+        print("SKIP: the DPDK dataplane's vdevs need root")
+        sys.exit(77)
+    ck = nc.Checker("dataplane_scaling")
+    with tempfile.TemporaryDirectory() as wd:
+        inp = os.path.join(wd, "in.pcap")
+        nc.write_pcap(inp, frames())
+        for tag, lcores, queues in (("one", "0@0,1@1", None),
+                                    ("two", "0@0,1@1,2@1", "(0,0,1),(0,1,2),(1,0,1)")):
+            rep = run(exe, wd, tag, inp, SCALE, lcores, queues)
+            m = rep["metrics"]
+            secs = rep["dataplane"]["seconds"]
+            rate = m["BytesOutToDestination"] * 8 / secs
+            low = 0.98 * CEIL if tag == "one" else 0
+            ck.check(low <= rate <= 1.02 * CEIL,
+                     "%s: forwarded %.4g bit/s over %.2f s, ceiling %g (within 2%%)" %
+                     (tag, rate, secs, CEIL))
+            if tag == "two":
+                ck.check(all(w["tx"]["outside"] > 0 for w in rep["dataplane"]["workers"]),
+                         "two: both workers forwarded: %r" %
+                         [w["tx"] for w in rep["dataplane"]["workers"]])
+            ck.check(m["PacketsDropCount"] > 0, "%s: the demand was above the ceiling" % tag)
+            ck.eq(m["PacketsDropCount"], rep["drops"]["bandwidth_ceiling"],
+                  "%s: drops are all over the bandwidth ceiling" % tag)
+            ceil = rep.get("ceiling")
+            if not ck.check(ceil is not None, "%s: report.json has the ceiling" % tag):
+                continue
+            tot = ceil["total"]
+            ck.eq(tot["offered_bytes"], tot["fwd_bytes"] + tot["drop_bytes"],
+                  "%s: offered = forwarded + dropped" % tag)
+            ck.eq(tot["fwd_bytes"], m["BytesInFromSource"] - tot["drop_bytes"],
+                  "%s: forwarded vs the metrics" % tag)
+            tl = ceil["timeline"]
+            whole = tl["fwd_bps"][1:-1]  # the first and last seconds are partial
+            ck.check(whole and all(low <= v <= 1.02 * CEIL for v in whole),
+                     "%s: every whole second within 2%% of the ceiling: %r" % (tag, whole))
+        rep = run(exe, wd, "off", inp, "off", "0@0,1@1", None)
+        ck.eq(rep["drops"]["bandwidth_ceiling"] + rep["drops"]["packet_rate_ceiling"], 0,
+              "--scale off: no ceiling drops")
+        ck.check("ceiling" not in rep, "--scale off: no ceiling in the report")
+    sys.exit(ck.finish())
+
+
+if __name__ == "__main__":
+    main()
