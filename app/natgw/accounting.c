@@ -494,6 +494,7 @@ natgw_acct_cost(const struct natgw_report *rep, const struct natgw_acct_totals *
 {
 	struct natgw_cost_service svc[NATGW_DST_N_SERVICES];
 	struct natgw_cost_usage u = {.span_s = rep->span_s, .svc = svc};
+	struct natgw_cost_design design;
 	unsigned int i;
 
 	for (i = 0; i < NATGW_DST_N_SERVICES; i++) {
@@ -505,7 +506,10 @@ natgw_acct_cost(const struct natgw_report *rep, const struct natgw_acct_totals *
 		svc[u.n].bytes_in = t->svc[i].bytes[1];
 		u.n++;
 	}
-	return natgw_cost_compute(&rep->acct->prices, &rep->acct->design, &u, out, err, errlen);
+	/* Every gateway the run modelled is billed its hours. */
+	design = rep->acct->design;
+	design.n_nat = RTE_MAX(design.n_nat, rep->n_gateways);
+	return natgw_cost_compute(&rep->acct->prices, &design, &u, out, err, errlen);
 }
 
 /* ---------------------------------------------------------------- summary */

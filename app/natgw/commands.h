@@ -81,6 +81,7 @@ struct natgw_report {
 	struct natgw_worker *const *workers;   /* the engines' workers (names) */
 	const struct natgw_acct_conf *acct;    /* prices and design; NULL: no cost */
 	double span_s;                         /* the run's time span, for the cost */
+	unsigned int n_gateways;               /* NAT gateways the run modelled (0: 1) */
 };
 
 /* A run's traffic by service and by name, all workers together. */

@@ -277,6 +277,7 @@ replay_report(struct natgw_report *rep, const struct natgw_replay_conf *c,
 	rep->n_engines = r->n_gw;
 	rep->acct = acct;
 	rep->span_s = (double)(r->last_ns - r->first_ns) / 1e9;
+	rep->n_gateways = r->n_gw;
 }
 
 /* Each gateway on its own: networks, addresses, metrics, its ceiling. */
@@ -379,6 +380,23 @@ natgw_report_write(const char *path, const struct natgw_replay_conf *c,
 		"written_outside", (json_int_t)r->out_frames[NATGW_SIDE_OUTSIDE],
 		"written_inside", (json_int_t)r->out_frames[NATGW_SIDE_INSIDE]));
 	json_object_set_new(rep.sections, "gateways", gateways_json(c, r));
+	if (r->one) {
+		struct natgw_scale_state one;
+		uint64_t dropped = 0;
+		json_t *oj = NULL;
+		unsigned int g;
+
+		for (g = 0; g < r->n_gw; g++)
+			dropped += natgw_nat_stats(r->nats[g])->ceiling_bytes;
+		natgw_scale_state(r->one, &one);
+		natgw_scale_json(r->one, &oj);
+		json_object_set_new(rep.sections, "one_gateway_instead", json_pack(
+			"{sisIsIsIsIso*}", "gateways", r->n_gw,
+			"offered_bytes", (json_int_t)one.total.offered_bytes,
+			"dropped_bytes_one", (json_int_t)one.total.drop_bytes,
+			"dropped_pkts_one", (json_int_t)one.total.drop_pkts,
+			"dropped_bytes_these", (json_int_t)dropped, "ceiling", oj));
+	}
 	return natgw_report_write_engines(path, &rep, err, errlen);
 }
 
@@ -455,6 +473,20 @@ summary_gateways(FILE *f, const struct natgw_replay_conf *c, const struct natgw_
 		}
 		if (r->scales[g])
 			natgw_report_ceiling_line(f, r->n_gw > 1 ? "    " : "  ", r->scales[g], st);
+	}
+	if (r->one) {
+		struct natgw_scale_state one;
+		uint64_t dropped = 0;
+
+		for (g = 0; g < r->n_gw; g++)
+			dropped += natgw_nat_stats(r->nats[g])->ceiling_bytes;
+		natgw_scale_state(r->one, &one);
+		fprintf(f, "  one gateway instead of these %u: %.2f%% of the bytes over its ceiling "
+			"(%" PRIu64 " packets), against %.2f%% here\n", r->n_gw,
+			one.total.offered_bytes ? 100.0 * (double)one.total.drop_bytes /
+			(double)one.total.offered_bytes : 0.0, one.total.drop_pkts,
+			one.total.offered_bytes ? 100.0 * (double)dropped /
+			(double)one.total.offered_bytes : 0.0);
 	}
 }
 

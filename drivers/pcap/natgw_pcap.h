@@ -120,6 +120,11 @@ struct natgw_replay_result {
 	struct natgw_worker *workers[NATGW_REPLAY_MAX_GW];
 	struct natgw_nat *nats[NATGW_REPLAY_MAX_GW];
 	struct natgw_scale *scales[NATGW_REPLAY_MAX_GW];
+	/** With several gateways and a ceiling: one gateway in their place,
+	 * fed all their traffic and dropping what its budget would not hold
+	 * (bytes and packets as a fluid, not packet by packet), for the
+	 * comparison of one gateway against N. NULL otherwise. */
+	struct natgw_scale *one;
 	char linktype[32];           /**< the capture's link type */
 	uint64_t frames;             /**< frames read */
 	uint64_t first_ns, last_ns;  /**< time span of the capture */

@@ -60,6 +60,8 @@ struct replay {
 	unsigned int g;         /* the batch's gateway */
 	uint64_t ts;
 	uint64_t next_epoch;    /* with a ceiling: when the next budgets are due */
+	struct natgw_scale *one; /* several gateways: one in their place */
+	struct natgw_scale_budget one_budget;
 };
 
 static uint32_t
@@ -191,6 +193,7 @@ gateway_of(const struct replay *r, uint32_t ip)
 static int
 epoch(struct replay *r, uint64_t now, char *err, size_t errlen)
 {
+	struct natgw_scale_use all = {0};
 	unsigned int g;
 
 	for (g = 0; g < r->n_gw; g++) {
@@ -216,11 +219,35 @@ epoch(struct replay *r, uint64_t now, char *err, size_t errlen)
 		gw->ceil_bytes = cb;
 		gw->ceil_pkts = cp;
 		natgw_scale_add(gw->sc, 0, &u);
+		all.offered_bytes += u.offered_bytes;
+		all.offered_pkts += u.offered_pkts;
 		if (natgw_scale_epoch(gw->sc, now, &b) < 0) {
 			snprintf(err, errlen, "gateway %u: the ceiling's controller failed", g);
 			return -1;
 		}
 		natgw_nat_set_budget(gw->nat, b.bytes, b.pkts);
+	}
+	if (r->one) {
+		/* One gateway for all: what its budget held went through; a
+		 * packet is dropped for either limit, so the packets dropped are
+		 * the more of the packets over the packet budget and the bytes'
+		 * share over the byte budget. */
+		uint64_t over_p = all.offered_pkts - RTE_MIN(all.offered_pkts, r->one_budget.pkts);
+		uint64_t over_b = all.offered_bytes - RTE_MIN(all.offered_bytes,
+			r->one_budget.bytes);
+		uint64_t by_b = all.offered_bytes ? (uint64_t)((double)all.offered_pkts *
+			(double)over_b / (double)all.offered_bytes + 0.5) : 0;
+
+		all.drop_pkts = RTE_MAX(over_p, by_b);
+		all.drop_bytes = RTE_MAX(over_b, all.offered_pkts ? (uint64_t)((double)
+			all.offered_bytes * (double)all.drop_pkts / (double)all.offered_pkts) : 0);
+		all.fwd_bytes = all.offered_bytes - all.drop_bytes;
+		all.fwd_pkts = all.offered_pkts - all.drop_pkts;
+		natgw_scale_add(r->one, 0, &all);
+		if (natgw_scale_epoch(r->one, now, &r->one_budget) < 0) {
+			snprintf(err, errlen, "the one-gateway comparison's controller failed");
+			return -1;
+		}
 	}
 	r->next_epoch = (now / r->c->scale->epoch_ns + 1) * r->c->scale->epoch_ns;
 	return 0;
@@ -329,6 +356,12 @@ natgw_replay_run(const struct natgw_replay_conf *c, struct natgw_replay_result *
 				goto out;
 			res->scales[g] = r.gw[g].sc;
 		}
+	}
+	if (c->scale && r.n_gw > 1) {
+		r.one = natgw_scale_create(c->scale, 1, err, errlen);
+		if (r.one == NULL)
+			goto out;
+		res->one = r.one;
 	}
 	/* One buffer holds the largest IPv4 packet with its L2 header. */
 	mp = rte_pktmbuf_pool_create("replay_pool", 2 * REPLAY_BURST + 64, 0, 0,
@@ -469,4 +502,6 @@ natgw_replay_result_free(struct natgw_replay_result *res)
 		res->nats[g] = NULL;
 		res->scales[g] = NULL;
 	}
+	natgw_scale_free(res->one);
+	res->one = NULL;
 }

@@ -20,7 +20,9 @@ traffic would. The test proves:
   logs), so drops happen only while demand exceeds the ceiling;
 - the same capture through four gateways, one per /24 (--gateway), drops
   nothing: each sees a quarter of the demand (4.25 Gbps after the jump, below
-  its 5 Gbps) and steps up before the climb reaches its ceiling;
+  its 5 Gbps) and steps up before the climb reaches its ceiling; and that
+  run's comparison with one gateway in their place (one_gateway_instead)
+  comes within 10% of the drops the one-gateway replay counted;
 - an overload of 3x a fixed 5 Gbps ceiling for 100 epochs forwards within 2%
   of 5 Gbps, and the drops are counted as bandwidth_ceiling in PacketsDropCount;
 - report.json's gateways[] carries each ceiling's steps and timeline, and
@@ -143,6 +145,17 @@ def check_ramp(ck, exe, tmp):
         ck.check(os.path.exists(r4.path("timeline-gw%d.png" % n)), "timeline-gw%d.png" % n)
     ck.eq(r4.report["metrics"]["PacketsOutToDestination"], len(times),
           "four gateways forwarded every packet")
+    # The comparison in the same run: one gateway in their place, fed all
+    # their traffic, drops about what the one-gateway replay did.
+    one = r4.report.get("one_gateway_instead")
+    if ck.check(one is not None, "four gateways: report.json compares one gateway"):
+        ck.check(abs(one["dropped_pkts_one"] - drops["bandwidth_ceiling"]) <=
+                 0.1 * drops["bandwidth_ceiling"],
+                 "one gateway instead would drop %d packets; the one-gateway replay "
+                 "dropped %d" % (one["dropped_pkts_one"], drops["bandwidth_ceiling"]))
+        ck.eq(one["dropped_bytes_these"], 0, "four gateways dropped no bytes")
+        ck.check("one gateway instead of these 4" in r4.stdout,
+                 "the summary compares one gateway against four")
     # Each flow left by its own gateway's address.
     for f in r4.report["flows"]:
         g = int(f["inside_ip"].split(".")[2]) - 1
