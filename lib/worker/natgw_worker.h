@@ -74,6 +74,17 @@ struct natgw_worker_conf {
 	bool classify;
 	const struct natgw_dst_ranges *ranges; /**< AWS's prefixes, shared read-only */
 	uint32_t max_names;            /**< learned addresses held (0: 65536) */
+	/**
+	 * Gateway mode (n_gw > 0): each worker is a NAT gateway of its own,
+	 * this one gateway @p gw_id of @p n_gw, whose engine (nat, with
+	 * n_workers 1) has its own networks and addresses; gw_all holds every
+	 * gateway's configuration (it must outlive the worker). A packet from
+	 * the inside belongs to the gateway of its inside host, one from the
+	 * outside to the gateway of its public address; the handoff rings are
+	 * between the gateways' workers.
+	 */
+	unsigned int n_gw, gw_id;
+	const struct natgw_nat_conf *gw_all;
 };
 
 struct natgw_worker;

@@ -36,6 +36,7 @@ struct natgw_worker {
 	uint8_t *port_owner;          /* public port -> worker, n > 1 */
 	struct frag_steer *steer;     /* n > 1 */
 	struct natgw_worker_cls cls;  /* destinations (conf.classify) */
+	const struct natgw_nat_conf *gw_all; /* gateway mode: every gateway */
 };
 
 struct natgw_worker_cls *
@@ -57,17 +58,24 @@ natgw_worker_create(const struct natgw_worker_conf *c, char *err, size_t errlen)
 	const struct natgw_nat_conf *nc = &ncc;
 	struct natgw_worker *w;
 	uint32_t base, span, p, o;
+	/* Gateway mode: the workers are the gateways, each engine on its own. */
+	unsigned int id = c->n_gw ? c->gw_id : nc->worker_id;
+	unsigned int n = c->n_gw ? c->n_gw : nc->n_workers;
 
-	if (nc->n_workers < 1 || nc->n_workers > NATGW_MAX_WORKERS) {
-		snprintf(err, errlen, "need 1 to %d workers, got %u", NATGW_MAX_WORKERS,
-			nc->n_workers);
+	if (n < 1 || n > NATGW_MAX_WORKERS || id >= n) {
+		snprintf(err, errlen, "need 1 to %d workers, got worker %u of %u",
+			NATGW_MAX_WORKERS, id, n);
 		return NULL;
 	}
-	for (p = 0; p < nc->n_workers && nc->n_workers > 1; p++)
-		if (p != nc->worker_id && (!c->to[p][0] || !c->to[p][1] || !c->from[p][0] ||
+	if (c->n_gw && (c->gw_all == NULL || nc->n_workers != 1)) {
+		snprintf(err, errlen, "gateway %u: need every gateway's configuration, and an "
+			"engine of its own", id);
+		return NULL;
+	}
+	for (p = 0; p < n && n > 1; p++)
+		if (p != id && (!c->to[p][0] || !c->to[p][1] || !c->from[p][0] ||
 				!c->from[p][1])) {
-			snprintf(err, errlen, "worker %u: no handoff ring with worker %u",
-				nc->worker_id, p);
+			snprintf(err, errlen, "worker %u: no handoff ring with worker %u", id, p);
 			return NULL;
 		}
 	w = rte_zmalloc_socket("natgw_worker", sizeof(*w), RTE_CACHE_LINE_SIZE, nc->socket_id);
@@ -75,8 +83,9 @@ natgw_worker_create(const struct natgw_worker_conf *c, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot allocate worker %u", nc->worker_id);
 		return NULL;
 	}
-	w->id = nc->worker_id;
-	w->n = nc->n_workers;
+	w->id = id;
+	w->n = n;
+	w->gw_all = c->n_gw ? c->gw_all : NULL;
 	w->expire_budget = c->expire_budget ? c->expire_budget : 256;
 	w->in_seed = 0x77726b72u; /* the same on every worker: they must agree */
 	memcpy(w->to, c->to, sizeof(w->to));
@@ -89,7 +98,7 @@ natgw_worker_create(const struct natgw_worker_conf *c, char *err, size_t errlen)
 	w->nat = natgw_nat_create(c->name, nc, err, errlen);
 	if (w->nat == NULL)
 		goto fail;
-	if (w->n > 1) {
+	if (w->n > 1 && w->gw_all == NULL) {
 		w->port_owner = rte_zmalloc_socket("natgw_port_owner", 65536, 0, nc->socket_id);
 		w->steer = rte_zmalloc_socket("natgw_frag_steer",
 				sizeof(*w->steer) * FRAG_STEER_SIZE, RTE_CACHE_LINE_SIZE,
@@ -163,6 +172,30 @@ steer_slot(const struct natgw_worker *w, const struct natgw_pkt_info *pi)
 	return &w->steer[h & (FRAG_STEER_SIZE - 1)];
 }
 
+/* Gateway mode: the gateway of the inside host (an ICMP error's key is the
+ * mirrored quote: its source is the inside host either way), or of the public
+ * address (the key's destination: the packet's, a fragment's, and for an ICMP
+ * error the quote's source). Anything no gateway owns stays here. */
+static unsigned int
+gateway_of(const struct natgw_worker *w, enum natgw_side side, const struct natgw_pkt_info *pi)
+{
+	unsigned int g, i;
+
+	for (g = 0; g < w->n; g++) {
+		const struct natgw_nat_conf *gc = &w->gw_all[g];
+
+		if (side == NATGW_SIDE_INSIDE) {
+			if (natgw_nat_is_inside(gc, pi->key.src_ip))
+				return g;
+			continue;
+		}
+		for (i = 0; i < gc->n_public; i++)
+			if (gc->public_ip[i] == pi->key.dst_ip)
+				return g;
+	}
+	return w->id;
+}
+
 unsigned int
 natgw_worker_owner(const struct natgw_worker *w, enum natgw_side side, const uint8_t *frame,
 		uint16_t len)
@@ -174,6 +207,8 @@ natgw_worker_owner(const struct natgw_worker *w, enum natgw_side side, const uin
 
 	if (natgw_pkt_parse(frame, len, &pi) != NATGW_DROP_NONE)
 		return w->id;
+	if (w->gw_all)
+		return gateway_of(w, side, &pi);
 	if (side == NATGW_SIDE_INSIDE) {
 		/* An ICMP error's key is the mirrored quote: its source is the
 		 * inside host either way. */

@@ -72,18 +72,26 @@ syn(uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport)
 	return tp_mbuf(b, tp_build(b, &t));
 }
 
+/* A worker; with @p gw, gateway @p id of @p n (gateway mode) with gw[id]'s
+ * networks and address. */
 static struct natgw_worker *
 make(unsigned int id, unsigned int n, struct rte_ring *to[][NATGW_SIDES],
-		struct rte_ring *from[][NATGW_SIDES])
+		struct rte_ring *from[][NATGW_SIDES], const struct natgw_nat_conf *gw)
 {
 	struct natgw_worker_conf wc;
 	struct natgw_worker *w;
 	char err[256], name[32];
 
 	memset(&wc, 0, sizeof(wc));
-	snprintf(name, sizeof(name), "tw%u_%u", id, n);
+	snprintf(name, sizeof(name), "tw%u_%u%s", id, n, gw ? "g" : "");
 	wc.name = name;
 	base_conf(&wc.nat, id, n);
+	if (gw) {
+		wc.nat = gw[id];
+		wc.n_gw = n;
+		wc.gw_id = id;
+		wc.gw_all = gw;
+	}
 	if (to)
 		memcpy(wc.to, to, sizeof(wc.to[0]) * n);
 	if (from)
@@ -93,9 +101,11 @@ make(unsigned int id, unsigned int n, struct rte_ring *to[][NATGW_SIDES],
 	return w;
 }
 
-/* Two workers joined by their handoff rings (r: [from][to][side]). */
+/* Two workers joined by their handoff rings (r: [from][to][side]); with @p gw,
+ * two gateways. */
 static void
-make_pair(struct natgw_worker *w[2], struct rte_ring *r[2][2][NATGW_SIDES])
+make_pair(struct natgw_worker *w[2], struct rte_ring *r[2][2][NATGW_SIDES],
+		const struct natgw_nat_conf *gw)
 {
 	struct rte_ring *to[2][2][NATGW_SIDES], *from[2][2][NATGW_SIDES];
 	unsigned int i, j, s;
@@ -118,8 +128,8 @@ make_pair(struct natgw_worker *w[2], struct rte_ring *r[2][2][NATGW_SIDES])
 				to[i][j][s] = r[i][j][s];
 				from[i][j][s] = r[j][i][s];
 			}
-	w[0] = make(0, 2, to[0], from[0]);
-	w[1] = make(1, 2, to[1], from[1]);
+	w[0] = make(0, 2, to[0], from[0], gw);
+	w[1] = make(1, 2, to[1], from[1], gw);
 }
 
 static void
@@ -143,7 +153,7 @@ START_TEST(test_owner_rules)
 	unsigned int o, i, seen[2] = {0, 0};
 	uint16_t len;
 
-	make_pair(pair, r);
+	make_pair(pair, r, NULL);
 	w = pair[0];
 	/* Inside: every flow of a host, whatever its ports and destination,
 	 * has one owner; hosts spread over both. */
@@ -219,7 +229,7 @@ START_TEST(test_handoff_between_workers)
 	unsigned int i, j, s, total;
 
 	memset(k, 0, sizeof(k));
-	make_pair(w, r);
+	make_pair(w, r, NULL);
 	/* 32 hosts' SYNs all arrive at worker 0. */
 	for (i = 0; i < 32; i++)
 		pk[i] = syn(0x0a000200u + i, 40000, 0xc6336401u, 443);
@@ -262,6 +272,58 @@ START_TEST(test_handoff_between_workers)
 	natgw_worker_rx(w[s], NATGW_SIDE_INSIDE, pk, 4, NS + 2, sink_tx, &k[1]);
 	ck_assert_uint_eq(k[1].n[NATGW_SIDE_OUTSIDE], 1);
 	ck_assert_uint_eq(natgw_worker_stats(w[s])->tx_drop[NATGW_SIDE_OUTSIDE], 3);
+	sink_free(&k[0]);
+	sink_free(&k[1]);
+	free_pair(w, r);
+}
+END_TEST
+
+/* Gateway mode: two gateways, each its own subnet and address; a packet
+ * reaches its gateway's worker whichever worker received it, and leaves with
+ * that gateway's address; the answer finds its way back the same way. */
+START_TEST(test_gateway_mode)
+{
+	struct natgw_nat_conf gw[2];
+	struct rte_ring *r[2][2][NATGW_SIDES];
+	struct natgw_worker *w[2];
+	struct sink k[2];
+	struct rte_mbuf *pk[2];
+	unsigned int g;
+
+	memset(k, 0, sizeof(k));
+	for (g = 0; g < 2; g++) {
+		base_conf(&gw[g], 0, 1);
+		gw[g].inside[0].addr = 0x0a000100u + (g << 8); /* 10.0.1+g.0/24 */
+		gw[g].inside[0].mask = 0xffffff00u;
+		gw[g].public_ip[0] = htonl(PUB + 1 + g);       /* 203.0.113.11+g */
+	}
+	make_pair(w, r, gw);
+	pk[0] = syn(0x0a000105u, 40000, 0xc6336401u, 443); /* 10.0.1.5: gateway 0 */
+	pk[1] = syn(0x0a000205u, 40001, 0xc6336401u, 443); /* 10.0.2.5: gateway 1 */
+	ck_assert_uint_eq(natgw_worker_owner(w[0], NATGW_SIDE_INSIDE,
+		rte_pktmbuf_mtod(pk[1], uint8_t *), rte_pktmbuf_data_len(pk[1])), 1);
+	natgw_worker_rx(w[0], NATGW_SIDE_INSIDE, pk, 2, NS, sink_tx, &k[0]);
+	ck_assert_uint_eq(natgw_worker_drain(w[1], NS, sink_tx, &k[1]), 1);
+	for (g = 0; g < 2; g++) {
+		const uint8_t *f;
+		uint8_t b[2048];
+		struct tp ans = {.src = 0xc6336401u, .dst = PUB + 1 + g, .proto = 6, .sport = 443,
+			.flags = 0x12, .seq = 9, .ack = 2};
+
+		ck_assert_uint_eq(k[g].n[NATGW_SIDE_OUTSIDE], 1);
+		f = rte_pktmbuf_mtod(k[g].m[NATGW_SIDE_OUTSIDE][0], const uint8_t *);
+		ck_assert_uint_eq(tp_ip_src(f), PUB + 1 + g);
+		/* Its answer arrives at the other gateway's worker. */
+		ans.dport = tp_get16(f + tp_l4(f));
+		pk[0] = tp_mbuf(b, tp_build(b, &ans));
+		natgw_worker_rx(w[g ^ 1], NATGW_SIDE_OUTSIDE, pk, 1, NS + 1, sink_tx, &k[g ^ 1]);
+		natgw_worker_drain(w[g], NS + 1, sink_tx, &k[g]);
+		ck_assert_uint_eq(k[g].n[NATGW_SIDE_INSIDE], 1);
+		f = rte_pktmbuf_mtod(k[g].m[NATGW_SIDE_INSIDE][0], const uint8_t *);
+		ck_assert_uint_eq(tp_ip_dst(f), 0x0a000105u + (g << 8));
+	}
+	ck_assert_uint_eq(natgw_nat_stats(natgw_worker_nat(w[0]))->sessions_created, 1);
+	ck_assert_uint_eq(natgw_nat_stats(natgw_worker_nat(w[1]))->sessions_created, 1);
 	sink_free(&k[0]);
 	sink_free(&k[1]);
 	free_pair(w, r);
@@ -343,6 +405,7 @@ main(void)
 	tcase_set_timeout(t, 120);
 	tcase_add_test(t, test_owner_rules);
 	tcase_add_test(t, test_handoff_between_workers);
+	tcase_add_test(t, test_gateway_mode);
 	tcase_add_test(t, test_rss_steering);
 	tcase_add_test(t, test_rss_steer_refuses);
 	suite_add_tcase(s, t);
