@@ -122,6 +122,13 @@ int natgw_replay_plots(const char *dir, const struct natgw_replay_conf *c,
 		const struct natgw_replay_result *r, const struct natgw_acct_conf *acct,
 		char *err, size_t errlen);
 
+/* Each gateway on its own: networks, addresses, metrics, drops over its
+ * ceiling, the ceiling's JSON (scales[g] NULL: none). */
+json_t *natgw_report_gateways_json(const struct natgw_nat_conf *confs, unsigned int n,
+		struct natgw_nat *const *nats, struct natgw_scale *const *scales);
+/* The summary's lines for them: with several, a line each. */
+void natgw_report_summary_gateways(FILE *f, const struct natgw_nat_conf *confs, unsigned int n,
+		struct natgw_nat *const *nats, struct natgw_scale *const *scales);
 /* The ceiling's state and the drops over it, one line. */
 void natgw_report_ceiling_line(FILE *f, const char *indent, const struct natgw_scale *sc,
 		const struct natgw_nat_stats *st);

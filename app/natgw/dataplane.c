@@ -80,6 +80,11 @@ usage(FILE *f)
 		"  --duration SECONDS            stop after SECONDS (default: at SIGINT/SIGTERM)\n"
 		"  --report FILE                 write the JSON report (as natgw replay's, with a\n"
 		"                                \"dataplane\" section)\n"
+		"  --gateway NETS=IPS            one NAT gateway (a worker lcore) owning the\n"
+		"                                inside networks NETS (CIDR+CIDR...) with the\n"
+		"                                public addresses IPS (IP+IP...); repeat for\n"
+		"                                each, one worker each, instead of --inside-net\n"
+		"                                and --public-ip\n"
 		"  --scale off|on|KEY=VALUE[,...] the elastic ceiling, enforced on the workers\n"
 		"                                (on for aws: 5 Gbps and 1 Mpps growing to 45\n"
 		"                                Gbps, 10 Mpps; docs/scaling.md); off to\n"
@@ -191,7 +196,7 @@ worker_main(void *arg)
 		if (unlikely(atomic_load_explicit(&c->snap.state, memory_order_relaxed) ==
 				SNAP_ASKED))
 			serve_snapshot(c);
-		if (dp->scale)
+		if (dp->scale[0])
 			take_budget(c);
 		natgw_worker_count_loop(c->w, busy);
 	}
@@ -230,6 +235,8 @@ dp_snapshot(struct dp *dp, struct natgw_flow_record *rec, size_t max, unsigned i
 struct dp_opts {
 	const char *inside, *outside, *inside_net, *public_ip, *profile, *filtering;
 	const char *config, *report, *csv;
+	const char *gwspec[NATGW_MAX_WORKERS];
+	unsigned int n_gwspec;
 	struct natgw_acct_conf acct;
 	const char *eth_dest[8];
 	unsigned int n_eth_dest;
@@ -321,7 +328,7 @@ parse_opts(int argc, char **argv, struct dp_opts *o, char *err, size_t errlen)
 	enum {
 		O_INSIDE = 256, O_OUTSIDE, O_INNET, O_PUBIP, O_CONFIG, O_ETHDEST, O_PROFILE,
 		O_FILTER, O_TIMEOUT, O_MAXSESS, O_MTU, O_MBUFS, O_MBUFSZ, O_DESC, O_BURST,
-		O_FLOWLOG, O_DURATION, O_REPORT, O_CSV, O_SCALE,
+		O_FLOWLOG, O_DURATION, O_REPORT, O_CSV, O_SCALE, O_GATEWAY,
 	};
 	static const struct option lo[] = {
 		{"inside", required_argument, NULL, O_INSIDE},
@@ -345,6 +352,7 @@ parse_opts(int argc, char **argv, struct dp_opts *o, char *err, size_t errlen)
 		{"report", required_argument, NULL, O_REPORT},
 		{"csv", required_argument, NULL, O_CSV},
 		{"scale", required_argument, NULL, O_SCALE},
+		{"gateway", required_argument, NULL, O_GATEWAY},
 		NATGW_ACCT_LONGOPTS,
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
@@ -371,6 +379,14 @@ parse_opts(int argc, char **argv, struct dp_opts *o, char *err, size_t errlen)
 		case O_FILTER: o->filtering = optarg; break;
 		case O_REPORT: o->report = optarg; break;
 		case O_CSV: o->csv = optarg; break;
+		case O_GATEWAY:
+			if (o->n_gwspec == RTE_DIM(o->gwspec)) {
+				snprintf(err, errlen, "--gateway: at most %d gateways",
+					NATGW_MAX_WORKERS);
+				return -1;
+			}
+			o->gwspec[o->n_gwspec++] = optarg;
+			break;
 		case O_SCALE:
 			if (opt_scale(&o->scale, &o->scale_on, optarg, err, errlen) < 0)
 				return -1;
@@ -451,7 +467,13 @@ parse_opts(int argc, char **argv, struct dp_opts *o, char *err, size_t errlen)
 			argv[optind]);
 		return -1;
 	}
-	if (!o->inside || !o->outside || !o->inside_net || !o->public_ip) {
+	if (o->n_gwspec && (o->inside_net || o->public_ip)) {
+		snprintf(err, errlen, "--gateway gives each gateway its networks and addresses: "
+			"no --inside-net or --public-ip with it");
+		return -1;
+	}
+	if (!o->inside || !o->outside ||
+			(!o->n_gwspec && (!o->inside_net || !o->public_ip))) {
 		snprintf(err, errlen, "%s is required (see natgw -- --help)",
 			!o->inside ? "--inside" : !o->outside ? "--outside" :
 			!o->inside_net ? "--inside-net" : "--public-ip");
@@ -595,9 +617,19 @@ setup(struct dp *dp, const struct dp_opts *o, struct rte_mempool **mpp, char *er
 	if (opt_profile(&pr, o->profile ? o->profile : "aws", err, errlen) < 0)
 		return -1;
 	natgw_nat_conf_defaults(&dp->nat, pr);
-	if (opt_inside_nets(&dp->nat, o->inside_net, err, errlen) < 0 ||
-			opt_public_ips(&dp->nat, o->public_ip, err, errlen) < 0)
+	if (o->n_gwspec) {
+		/* The gateways together are the inside and the public side. */
+		static char in[2048], pub[2048];
+
+		if (opt_gateway_union(o->gwspec, o->n_gwspec, in, pub, sizeof(in), err,
+				errlen) < 0 ||
+				opt_inside_nets(&dp->nat, in, err, errlen) < 0 ||
+				opt_public_ips(&dp->nat, pub, err, errlen) < 0)
+			return -1;
+	} else if (opt_inside_nets(&dp->nat, o->inside_net, err, errlen) < 0 ||
+			opt_public_ips(&dp->nat, o->public_ip, err, errlen) < 0) {
 		return -1;
+	}
 	if (o->filtering) {
 		if (pr != NATGW_PROFILE_RFC) {
 			snprintf(err, errlen, "--filtering: only the rfc profile has a choice");
@@ -741,7 +773,21 @@ setup(struct dp *dp, const struct dp_opts *o, struct rte_mempool **mpp, char *er
 		return -2;
 	}
 	*mpp = mp;
-	steer_prepare(dp, t, nt, nrxq[NATGW_SIDE_OUTSIDE], lc);
+	if (o->n_gwspec) {
+		/* Gateway mode: a worker is a gateway, with its own engine. */
+		if (o->n_gwspec != dp->n_workers) {
+			snprintf(err, errlen, "--gateway: one worker lcore a gateway: %u gateways, "
+				"%u workers (see --config)", o->n_gwspec, dp->n_workers);
+			return -1;
+		}
+		if (opt_gateways(&dp->nat, o->gwspec, o->n_gwspec, dp->gw, err, errlen) < 0)
+			return -1;
+		dp->n_gw = o->n_gwspec;
+	} else {
+		/* Answers are owned by public port: steer them by it (the
+		 * gateways own theirs by address, which RSS cannot choose). */
+		steer_prepare(dp, t, nt, nrxq[NATGW_SIDE_OUTSIDE], lc);
+	}
 	for (s = 0; s < NATGW_SIDES; s++)
 		/* A tx queue per worker; never fewer tx than rx queues (net_tap
 		 * wants them equal; a spare tx queue costs nothing). */
@@ -779,6 +825,16 @@ setup(struct dp *dp, const struct dp_opts *o, struct rte_mempool **mpp, char *er
 		wc.nat = dp->nat;
 		wc.nat.worker_id = i;
 		wc.nat.n_workers = dp->n_workers;
+		if (dp->n_gw) {
+			/* A gateway of its own: its networks and addresses, the
+			 * whole port range. */
+			wc.nat = dp->gw[i];
+			wc.nat.worker_id = 0;
+			wc.nat.n_workers = 1;
+			wc.n_gw = dp->n_gw;
+			wc.gw_id = i;
+			wc.gw_all = dp->gw;
+		}
 		wc.nat.socket_id = (int)rte_lcore_to_socket_id(lc[i]);
 		wc.nat.keep_flow_log = o->flow_log;
 		/* The totals are the gateway's: each worker holds its share. */
@@ -818,9 +874,15 @@ setup(struct dp *dp, const struct dp_opts *o, struct rte_mempool **mpp, char *er
 	if (o->scale_on > 0 || (o->scale_on < 0 && dp->nat.profile == NATGW_PROFILE_AWS)) {
 		if (natgw_scale_conf_check(&o->scale, err, errlen) < 0)
 			return -1;
-		dp->scale = natgw_scale_create(&o->scale, dp->n_workers, err, errlen);
-		if (dp->scale == NULL)
-			return -2;
+		/* A ceiling a gateway: each of several, or the one all the
+		 * workers make up, a share each. */
+		dp->n_scale = dp->n_gw ? dp->n_gw : 1;
+		for (i = 0; i < dp->n_scale; i++) {
+			dp->scale[i] = natgw_scale_create(&o->scale, dp->n_gw ? 1 : dp->n_workers,
+				err, errlen);
+			if (dp->scale[i] == NULL)
+				return -2;
+		}
 		dp->epoch_ns = o->scale.epoch_ns;
 	}
 	return 0;
@@ -1001,8 +1063,10 @@ summary(const struct dp *dp, const struct natgw_report *rep, double seconds)
 	if (t.tx_drop || t.handoff_drop)
 		printf("  not sent: %" PRIu64 " refused by a port, %" PRIu64 " lost to a full "
 			"handoff ring\n", t.tx_drop, t.handoff_drop);
-	if (dp->scale)
-		natgw_report_ceiling_line(stdout, "  ", dp->scale, &st);
+	if (dp->n_gw)
+		natgw_report_summary_gateways(stdout, dp->gw, dp->n_gw, dp->engines, dp->scale);
+	else if (dp->scale[0])
+		natgw_report_ceiling_line(stdout, "  ", dp->scale[0], &st);
 	if (natgw_acct_collect(rep, &tot) == 0) {
 		natgw_acct_summary(stdout, rep, &tot);
 		natgw_acct_totals_free(&tot);
@@ -1133,10 +1197,12 @@ dp_epoch(struct dp *dp, uint64_t now)
 		c->in_pkts = in_p;
 		c->ceil_bytes += u.drop_bytes;
 		c->ceil_pkts += u.drop_pkts;
-		natgw_scale_add(dp->scale, i, &u);
+		/* gateway i's own ceiling, or share i of the one */
+		natgw_scale_add(dp->scale[dp->n_gw ? i : 0], dp->n_gw ? 0 : i, &u);
 	}
-	if (natgw_scale_epoch(dp->scale, now, b) < 0)
-		return -1;
+	for (i = 0; i < dp->n_scale; i++)
+		if (natgw_scale_epoch(dp->scale[i], now, dp->n_gw ? &b[i] : b) < 0)
+			return -1;
 	for (i = 0; i < dp->n_workers; i++) {
 		struct dp_budget *d = &dp->wk[i].budget;
 		uint64_t s = atomic_load_explicit(&d->seq, memory_order_relaxed);
@@ -1234,7 +1300,7 @@ natgw_cmd_dataplane(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	dp_telemetry_register(&dp);
 	dp.start_ns = dp_now(&dp);
-	if (dp.scale && dp_epoch(&dp, dp.start_ns) < 0) {
+	if (dp.scale[0] && dp_epoch(&dp, dp.start_ns) < 0) {
 		fprintf(stderr, "natgw: the ceiling's controller failed\n");
 		status = 1;
 		goto stop;
@@ -1258,11 +1324,11 @@ natgw_cmd_dataplane(int argc, char **argv)
 
 		/* With a ceiling, the main lcore hands out its budgets each
 		 * epoch; the controller makes up for a late wake-up. */
-		usleep(dp.scale ? (useconds_t)(o.scale.epoch_ns / 4000) : 10000);
+		usleep(dp.scale[0] ? (useconds_t)(o.scale.epoch_ns / 4000) : 10000);
 		now = dp_now(&dp);
 		if (t_end && now >= t_end)
 			break;
-		if (dp.scale && now >= dp.next_epoch && dp_epoch(&dp, now) < 0) {
+		if (dp.scale[0] && now >= dp.next_epoch && dp_epoch(&dp, now) < 0) {
 			fprintf(stderr, "natgw: the ceiling's controller failed\n");
 			break;
 		}
@@ -1280,7 +1346,7 @@ natgw_cmd_dataplane(int argc, char **argv)
 		struct natgw_report rep = {
 			.mode = "dataplane", .nat = &dp.nat, .engines = dp.engines,
 			.n_engines = dp.n_workers, .workers = dp.workers, .acct = &o.acct,
-			.span_s = seconds,
+			.span_s = seconds, .n_gateways = dp.n_gw,
 		};
 		uint64_t end = dp_now(&dp);
 
@@ -1289,11 +1355,16 @@ natgw_cmd_dataplane(int argc, char **argv)
 		 * kept, as still open) and moves into the accounting. */
 		rep.sections = json_object();
 		json_object_set_new(rep.sections, "dataplane", dataplane_json(&dp, seconds));
-		if (dp.scale) {
+		/* The last epoch's use, into the timelines. */
+		if (dp.scale[0] && dp_epoch(&dp, end) < 0)
+			fprintf(stderr, "natgw: the ceiling's controller failed\n");
+		if (dp.n_gw) {
+			json_object_set_new(rep.sections, "gateways", natgw_report_gateways_json(
+				dp.gw, dp.n_gw, dp.engines, dp.scale));
+		} else if (dp.scale[0]) {
 			json_t *sj = NULL;
 
-			/* The last epoch's use, into the timeline. */
-			if (dp_epoch(&dp, end) == 0 && natgw_scale_json(dp.scale, &sj) == 0)
+			if (natgw_scale_json(dp.scale[0], &sj) == 0)
 				json_object_set_new(rep.sections, "ceiling", sj);
 		}
 		for (i = 0; i < dp.n_workers; i++)
@@ -1317,7 +1388,8 @@ stop:
 	for (i = 0; i < dp.n_workers; i++)
 		natgw_worker_free(dp.wk[i].w);
 	natgw_rss_steer_free(dp.steer);
-	natgw_scale_free(dp.scale);
+	for (i = 0; i < dp.n_scale; i++)
+		natgw_scale_free(dp.scale[i]);
 	rte_mempool_free(mp);
 out:
 	natgw_acct_conf_free(&o.acct);

@@ -67,7 +67,13 @@ struct dp {
 	uint64_t start_ns; /* workers started */
 	_Atomic bool quit;
 	struct natgw_rss_steer *steer; /* predictable RSS on the outside, if any */
-	struct natgw_scale *scale;     /* the elastic ceiling, NULL: none */
+	/* gateway mode (--gateway): worker g is gateway g, its own engine */
+	unsigned int n_gw;
+	struct natgw_nat_conf gw[NATGW_MAX_WORKERS];
+	/* the elastic ceiling: one controller a gateway (a share a worker),
+	 * or one for the gateway all workers make up; NULL: none */
+	struct natgw_scale *scale[NATGW_MAX_WORKERS];
+	unsigned int n_scale;
 	uint64_t epoch_ns, next_epoch;
 	uint16_t reta[512];
 };

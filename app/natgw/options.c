@@ -218,3 +218,87 @@ opt_timeout(struct natgw_nat_conf *c, const char *arg, char *err, size_t errlen)
 		"tcp_syn, tcp_est, tcp_trans, udp, icmp", arg);
 	return -1;
 }
+
+/* ------------------------------------------------------------- --gateway */
+
+/* "A.B.C.D/N+...=IP+..." split at '=', with '+' turned into ','. */
+static int
+gateway_split(const char *spec, char *nets, char *ips, size_t len, char *err, size_t errlen)
+{
+	const char *eq = strchr(spec, '=');
+	size_t i;
+
+	if (eq == NULL || eq == spec || eq[1] == 0 || (size_t)(eq - spec) >= len ||
+			strlen(eq + 1) >= len) {
+		snprintf(err, errlen, "--gateway '%s': want NETS=IPS, e.g. "
+			"10.0.1.0/24+10.0.2.0/24=203.0.113.11", spec);
+		return -1;
+	}
+	memcpy(nets, spec, (size_t)(eq - spec));
+	nets[eq - spec] = 0;
+	strcpy(ips, eq + 1);
+	for (i = 0; nets[i]; i++)
+		nets[i] = nets[i] == '+' ? ',' : nets[i];
+	for (i = 0; ips[i]; i++)
+		ips[i] = ips[i] == '+' ? ',' : ips[i];
+	return 0;
+}
+
+/* All gateways' networks and addresses: the replay's inside and public. */
+int
+opt_gateway_union(const char *const *spec, unsigned int n, char *in, char *pub, size_t len,
+		char *err, size_t errlen)
+{
+	char nets[512], ips[512];
+	unsigned int g;
+
+	in[0] = pub[0] = 0;
+	for (g = 0; g < n; g++) {
+		if (gateway_split(spec[g], nets, ips, sizeof(nets), err, errlen) < 0)
+			return -1;
+		if (strlen(in) + strlen(nets) + 2 > len || strlen(pub) + strlen(ips) + 2 > len) {
+			snprintf(err, errlen, "--gateway: too many networks or addresses");
+			return -1;
+		}
+		strcat(strcat(in, g ? "," : ""), nets);
+		strcat(strcat(pub, g ? "," : ""), ips);
+	}
+	return 0;
+}
+
+int
+opt_gateways(const struct natgw_nat_conf *base, const char *const *spec, unsigned int n,
+		struct natgw_nat_conf *gw, char *err, size_t errlen)
+{
+	char nets[512], ips[512], e[400];
+	unsigned int g, h, i, j;
+
+	for (g = 0; g < n; g++) {
+		struct natgw_nat_conf *gc = &gw[g];
+
+		*gc = *base;
+		if (gateway_split(spec[g], nets, ips, sizeof(nets), err, errlen) < 0)
+			return -1;
+		if (opt_inside_nets(gc, nets, e, sizeof(e)) < 0 ||
+				opt_public_ips(gc, ips, e, sizeof(e)) < 0 ||
+				natgw_nat_conf_check(gc, e, sizeof(e)) < 0) {
+			snprintf(err, errlen, "--gateway '%s': %s", spec[g], e);
+			return -1;
+		}
+		for (h = 0; h < g; h++)
+			for (i = 0; i < gc->n_inside; i++)
+				for (j = 0; j < gw[h].n_inside; j++) {
+					const struct natgw_net *a = &gc->inside[i];
+					const struct natgw_net *b = &gw[h].inside[j];
+					uint32_t m = a->mask & b->mask;
+
+					if ((a->addr & m) == (b->addr & m)) {
+						snprintf(err, errlen, "--gateway '%s': its networks "
+							"overlap gateway %u's ('%s')", spec[g], h,
+							spec[h]);
+						return -1;
+					}
+				}
+	}
+	return 0;
+}

@@ -23,6 +23,14 @@ int opt_filtering(enum natgw_filtering *f, const char *arg, char *err, size_t er
 int opt_timeout(struct natgw_nat_conf *c, const char *arg, char *err, size_t errlen);
 /* Parse --scale: "off", "on", or KEY=VALUE[,...] (on, with those values). */
 int opt_scale(struct natgw_scale_conf *c, int *on, const char *arg, char *err, size_t errlen);
+/* --gateway NETS=IPS, repeated: all gateways' networks and addresses as
+ * comma lists (a run's inside and public), into @p in and @p pub of @p len. */
+int opt_gateway_union(const char *const *spec, unsigned int n, char *in, char *pub, size_t len,
+		char *err, size_t errlen);
+/* Each gateway's configuration: @p base with the gateway's own networks and
+ * addresses; no inside host may belong to two gateways. */
+int opt_gateways(const struct natgw_nat_conf *base, const char *const *spec, unsigned int n,
+		struct natgw_nat_conf *gw, char *err, size_t errlen);
 /* Parse a number in [lo, hi]. */
 int opt_double(double *v, const char *name, const char *arg, double lo, double hi, char *err,
 		size_t errlen);

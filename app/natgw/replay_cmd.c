@@ -121,91 +121,6 @@ mkdir_p(const char *path)
 	return 0;
 }
 
-/* "A.B.C.D/N+...=IP+..." split at '=', with '+' turned into ','. */
-static int
-gateway_split(const char *spec, char *nets, char *ips, size_t len, char *err, size_t errlen)
-{
-	const char *eq = strchr(spec, '=');
-	size_t i;
-
-	if (eq == NULL || eq == spec || eq[1] == 0 || (size_t)(eq - spec) >= len ||
-			strlen(eq + 1) >= len) {
-		snprintf(err, errlen, "--gateway '%s': want NETS=IPS, e.g. "
-			"10.0.1.0/24+10.0.2.0/24=203.0.113.11", spec);
-		return -1;
-	}
-	memcpy(nets, spec, (size_t)(eq - spec));
-	nets[eq - spec] = 0;
-	strcpy(ips, eq + 1);
-	for (i = 0; nets[i]; i++)
-		nets[i] = nets[i] == '+' ? ',' : nets[i];
-	for (i = 0; ips[i]; i++)
-		ips[i] = ips[i] == '+' ? ',' : ips[i];
-	return 0;
-}
-
-/* All gateways' networks and addresses: the replay's inside and public. */
-static int
-gateway_union(const char *const *spec, unsigned int n, char *in, char *pub, size_t len,
-		char *err, size_t errlen)
-{
-	char nets[512], ips[512];
-	unsigned int g;
-
-	in[0] = pub[0] = 0;
-	for (g = 0; g < n; g++) {
-		if (gateway_split(spec[g], nets, ips, sizeof(nets), err, errlen) < 0)
-			return -1;
-		if (strlen(in) + strlen(nets) + 2 > len || strlen(pub) + strlen(ips) + 2 > len) {
-			snprintf(err, errlen, "--gateway: too many networks or addresses");
-			return -1;
-		}
-		strcat(strcat(in, g ? "," : ""), nets);
-		strcat(strcat(pub, g ? "," : ""), ips);
-	}
-	return 0;
-}
-
-/* Each gateway: the replay's configuration with its own networks and
- * addresses; no inside host may belong to two. */
-static int
-gateways(struct natgw_replay_conf *rc, const char *const *spec, unsigned int n, char *err,
-		size_t errlen)
-{
-	char nets[512], ips[512], e[400];
-	unsigned int g, h, i, j;
-
-	for (g = 0; g < n; g++) {
-		struct natgw_nat_conf *gc = &rc->gw[g];
-
-		*gc = rc->nat;
-		if (gateway_split(spec[g], nets, ips, sizeof(nets), err, errlen) < 0)
-			return -1;
-		if (opt_inside_nets(gc, nets, e, sizeof(e)) < 0 ||
-				opt_public_ips(gc, ips, e, sizeof(e)) < 0 ||
-				natgw_nat_conf_check(gc, e, sizeof(e)) < 0) {
-			snprintf(err, errlen, "--gateway '%s': %s", spec[g], e);
-			return -1;
-		}
-		for (h = 0; h < g; h++)
-			for (i = 0; i < gc->n_inside; i++)
-				for (j = 0; j < rc->gw[h].n_inside; j++) {
-					const struct natgw_net *a = &gc->inside[i];
-					const struct natgw_net *b = &rc->gw[h].inside[j];
-					uint32_t m = a->mask & b->mask;
-
-					if ((a->addr & m) == (b->addr & m)) {
-						snprintf(err, errlen, "--gateway '%s': its networks "
-							"overlap gateway %u's ('%s')", spec[g], h,
-							spec[h]);
-						return -1;
-					}
-				}
-	}
-	rc->n_gw = n;
-	return 0;
-}
-
 static bool
 capture_ok(const char *path, char *err, size_t errlen)
 {
@@ -418,8 +333,8 @@ natgw_cmd_replay(int argc, char **argv)
 				"and addresses: no --inside-net or --public-ip with it\n");
 			return 2;
 		}
-		if (gateway_union(gwspec, n_gwspec, union_in, union_pub, sizeof(union_in), err,
-				sizeof(err)) < 0)
+		if (opt_gateway_union(gwspec, n_gwspec, union_in, union_pub, sizeof(union_in),
+				err, sizeof(err)) < 0)
 			goto bad;
 		inside = union_in;
 		public = union_pub;
@@ -459,8 +374,11 @@ natgw_cmd_replay(int argc, char **argv)
 		rc.nat.max_sessions = (uint32_t)max_sessions;
 	if (mtu)
 		rc.nat.mtu = (uint16_t)mtu;
-	if (n_gwspec && gateways(&rc, gwspec, n_gwspec, err, sizeof(err)) < 0)
-		goto bad;
+	if (n_gwspec) {
+		if (opt_gateways(&rc.nat, gwspec, n_gwspec, rc.gw, err, sizeof(err)) < 0)
+			goto bad;
+		rc.n_gw = n_gwspec;
+	}
 	if (natgw_nat_conf_check(&rc.nat, err, sizeof(err)) < 0)
 		goto bad;
 	/* The AWS gateway has its elastic ceiling; an RFC NAT has none. */

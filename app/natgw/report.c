@@ -280,16 +280,16 @@ replay_report(struct natgw_report *rep, const struct natgw_replay_conf *c,
 	rep->n_gateways = r->n_gw;
 }
 
-/* Each gateway on its own: networks, addresses, metrics, its ceiling. */
-static json_t *
-gateways_json(const struct natgw_replay_conf *c, const struct natgw_replay_result *r)
+json_t *
+natgw_report_gateways_json(const struct natgw_nat_conf *confs, unsigned int n,
+		struct natgw_nat *const *nats, struct natgw_scale *const *scales)
 {
 	json_t *a = json_array();
 	unsigned int g;
 
-	for (g = 0; g < r->n_gw; g++) {
-		const struct natgw_nat_stats *st = natgw_nat_stats(r->nats[g]);
-		json_t *cf = natgw_report_config_json(c->n_gw ? &c->gw[g] : &c->nat);
+	for (g = 0; g < n; g++) {
+		const struct natgw_nat_stats *st = natgw_nat_stats(nats[g]);
+		json_t *cf = natgw_report_config_json(&confs[g]);
 		json_t *o = json_object(), *sj = NULL;
 		char name[16];
 
@@ -303,7 +303,7 @@ gateways_json(const struct natgw_replay_conf *c, const struct natgw_replay_resul
 			"bandwidth_ceiling", (json_int_t)st->drop[NATGW_DROP_bandwidth_ceiling],
 			"packet_rate_ceiling", (json_int_t)st->drop[NATGW_DROP_packet_rate_ceiling],
 			"bytes", (json_int_t)st->ceiling_bytes));
-		if (r->scales[g] && natgw_scale_json(r->scales[g], &sj) == 0)
+		if (scales[g] && natgw_scale_json(scales[g], &sj) == 0)
 			json_object_set_new(o, "ceiling", sj);
 		else
 			json_object_set_new(o, "ceiling", json_null());
@@ -379,7 +379,8 @@ natgw_report_write(const char *path, const struct natgw_replay_conf *c,
 		"skipped", o,
 		"written_outside", (json_int_t)r->out_frames[NATGW_SIDE_OUTSIDE],
 		"written_inside", (json_int_t)r->out_frames[NATGW_SIDE_INSIDE]));
-	json_object_set_new(rep.sections, "gateways", gateways_json(c, r));
+	json_object_set_new(rep.sections, "gateways", natgw_report_gateways_json(
+		c->n_gw ? c->gw : &c->nat, r->n_gw, r->nats, r->scales));
 	if (r->one) {
 		struct natgw_scale_state one;
 		uint64_t dropped = 0;
@@ -448,18 +449,18 @@ natgw_report_summary_nat(FILE *f, const struct natgw_nat_stats *st)
 		fprintf(f, "  ErrorPortAllocation: %" PRIu64 "\n", m[NATGW_M_ErrorPortAllocation]);
 }
 
-/* The ceilings, and with several gateways each one's share. */
-static void
-summary_gateways(FILE *f, const struct natgw_replay_conf *c, const struct natgw_replay_result *r)
+void
+natgw_report_summary_gateways(FILE *f, const struct natgw_nat_conf *confs, unsigned int n,
+		struct natgw_nat *const *nats, struct natgw_scale *const *scales)
 {
 	unsigned int g;
 
-	for (g = 0; g < r->n_gw; g++) {
-		const struct natgw_nat_stats *st = natgw_nat_stats(r->nats[g]);
+	for (g = 0; g < n; g++) {
+		const struct natgw_nat_stats *st = natgw_nat_stats(nats[g]);
 		char b[32], who[96] = "";
 
-		if (r->n_gw > 1) {
-			const struct natgw_nat_conf *gc = &c->gw[g];
+		if (n > 1) {
+			const struct natgw_nat_conf *gc = &confs[g];
 			struct in_addr a = {.s_addr = htonl(gc->inside[0].addr)};
 			char ip[INET_ADDRSTRLEN];
 
@@ -471,9 +472,18 @@ summary_gateways(FILE *f, const struct natgw_replay_conf *c, const struct natgw_
 			fprintf(f, "  %s%s forwarded, %" PRIu64 " dropped\n", who, b,
 				st->metric[NATGW_M_PacketsDropCount]);
 		}
-		if (r->scales[g])
-			natgw_report_ceiling_line(f, r->n_gw > 1 ? "    " : "  ", r->scales[g], st);
+		if (scales[g])
+			natgw_report_ceiling_line(f, n > 1 ? "    " : "  ", scales[g], st);
 	}
+}
+
+/* The gateways, and one gateway in their place. */
+static void
+summary_gateways(FILE *f, const struct natgw_replay_conf *c, const struct natgw_replay_result *r)
+{
+	unsigned int g;
+
+	natgw_report_summary_gateways(f, c->n_gw ? c->gw : &c->nat, r->n_gw, r->nats, r->scales);
 	if (r->one) {
 		struct natgw_scale_state one;
 		uint64_t dropped = 0;

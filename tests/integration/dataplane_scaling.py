@@ -21,7 +21,11 @@ one CPU):
   not. The controller's split by demand is tested in test_scale.)
 - what was not forwarded is counted: PacketsDropCount = bandwidth_ceiling
   drops, and offered = forwarded + dropped in the timeline's totals;
-- with --scale off nothing is dropped for a ceiling.
+- with --scale off nothing is dropped for a ceiling;
+- two gateways (--gateway, a worker each) on a finite capture from two /24s
+  arriving on either worker's queue: every flow leaves by its own gateway's
+  address, each gateway's metrics count its subnet's packets, and report.json
+  has gateways[] with each one's ceiling.
 
 Needs root (DPDK's runtime directory and vdevs); skipped (77) otherwise.
 """
@@ -76,6 +80,49 @@ def run(exe, wd, tag, inp, scale, lcores, queues):
         return json.load(f)
 
 
+def gateways(ck, exe, wd):
+    fr = frames()  # hosts 10.0.1.10 .. 10.0.1.25
+    two = [f[:26] + bytes([10, 0, 1 + i % 2, 10 + i]) + f[30:] for i, f in enumerate(fr)]
+    for i, f in enumerate(two):  # the IPv4 checksum again, after the new source
+        ip = bytearray(f[14:34])
+        struct.pack_into("!H", ip, 10, 0)
+        struct.pack_into("!H", ip, 10, ~nc.ones_sum(bytes(ip)) & 0xFFFF)
+        two[i] = f[:14] + bytes(ip) + f[34:]
+    a, b = os.path.join(wd, "ga.pcap"), os.path.join(wd, "gb.pcap")
+    nc.write_pcap(a, two[:8])
+    nc.write_pcap(b, two[8:])
+    empty = os.path.join(wd, "empty.pcap")
+    nc.write_pcap(empty, [])
+    report = os.path.join(wd, "gw.json")
+    outs = [os.path.join(wd, "go%d.pcap" % i) for i in range(4)]
+    cmd = [exe, "--lcores", "0@0,1@1,2@1", "--no-pci", "--file-prefix",
+           "natgw-dpg-%d" % os.getpid(), "--log-level", "lib.eal:error",
+           "--vdev", "net_pcap0,rx_pcap=%s,rx_pcap=%s,tx_pcap=%s,tx_pcap=%s" % (a, b, outs[0],
+                                                                              outs[1]),
+           "--vdev", "net_pcap1,rx_pcap=%s,tx_pcap=%s,tx_pcap=%s" % (empty, outs[2], outs[3]),
+           "--", "--inside", "0", "--outside", "1", "--config", "(0,0,1),(0,1,2),(1,0,1)",
+           "--gateway", "10.0.1.0/24=203.0.113.11", "--gateway", "10.0.2.0/24=203.0.113.12",
+           "--duration", "2", "--flow-log", "--report", report, "-q"]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    if not ck.eq(p.returncode, 0, "gateways: natgw exit status (%s)" % p.stderr.strip()):
+        return
+    with open(report) as f:
+        rep = json.load(f)
+    gws = rep.get("gateways", [])
+    ck.eq([g["public_ips"] for g in gws], [["203.0.113.11"], ["203.0.113.12"]],
+          "gateways: report.json's gateways[]")
+    for n, g in enumerate(gws):
+        ck.eq(g["metrics"]["PacketsOutToDestination"], 8, "gateways: gw%d forwarded" % n)
+        ck.check(g["ceiling"] is not None, "gateways: gw%d has its ceiling" % n)
+    ck.eq(len(rep["flows"]), 16, "gateways: flows")
+    for f in rep["flows"]:
+        want = "203.0.113.%d" % (10 + int(f["inside_ip"].split(".")[2]))
+        ck.eq(f["public_ip"], want, "gateways: %s leaves by its gateway" % f["inside_ip"])
+    sent = [nc.ipv4_of(x) for o in outs[2:] for x in nc.read_capture(o)]
+    ck.eq(sorted(x.src for x in sent), sorted(["203.0.113.11"] * 8 + ["203.0.113.12"] * 8),
+          "gateways: the sources of what left")
+
+
 def main():
     if len(sys.argv) != 2:
         raise SystemExit(__doc__)
@@ -116,6 +163,7 @@ def main():
             whole = tl["fwd_bps"][1:-1]  # the first and last seconds are partial
             ck.check(whole and all(low <= v <= 1.02 * CEIL for v in whole),
                      "%s: every whole second within 2%% of the ceiling: %r" % (tag, whole))
+        gateways(ck, exe, wd)
         rep = run(exe, wd, "off", inp, "off", "0@0,1@1", None)
         ck.eq(rep["drops"]["bandwidth_ceiling"] + rep["drops"]["packet_rate_ceiling"], 0,
               "--scale off: no ceiling drops")
