@@ -1170,33 +1170,9 @@ dp_epoch(struct dp *dp, uint64_t now)
 	unsigned int i;
 
 	for (i = 0; i < dp->n_workers; i++) {
-		struct dp_worker *c = &dp->wk[i];
-		const struct natgw_nat_stats *st = natgw_nat_stats(dp->engines[i]);
-		uint64_t in_b = st->metric[NATGW_M_BytesInFromSource] +
-			st->metric[NATGW_M_BytesInFromDestination];
-		uint64_t in_p = st->metric[NATGW_M_PacketsInFromSource] +
-			st->metric[NATGW_M_PacketsInFromDestination];
-		uint64_t cb = st->ceiling_bytes;
-		uint64_t cp = st->drop[NATGW_DROP_bandwidth_ceiling] +
-			st->drop[NATGW_DROP_packet_rate_ceiling];
-		struct natgw_scale_use u = {
-			.offered_bytes = in_b - c->in_bytes, .offered_pkts = in_p - c->in_pkts,
-			.drop_bytes = cb - c->ceil_bytes, .drop_pkts = cp - c->ceil_pkts,
-		};
+		struct natgw_scale_use u;
 
-		/* Counters a burst is still adding to may be read half-way
-		 * through it: never below what was read before, and what is
-		 * not counted now is next epoch's. */
-		if (u.drop_bytes > u.offered_bytes)
-			u.drop_bytes = u.offered_bytes;
-		if (u.drop_pkts > u.offered_pkts)
-			u.drop_pkts = u.offered_pkts;
-		u.fwd_bytes = u.offered_bytes - u.drop_bytes;
-		u.fwd_pkts = u.offered_pkts - u.drop_pkts;
-		c->in_bytes = in_b;
-		c->in_pkts = in_p;
-		c->ceil_bytes += u.drop_bytes;
-		c->ceil_pkts += u.drop_pkts;
+		natgw_worker_ceiling_use(dp->wk[i].w, &dp->wk[i].seen, &u);
 		/* gateway i's own ceiling, or share i of the one */
 		natgw_scale_add(dp->scale[dp->n_gw ? i : 0], dp->n_gw ? 0 : i, &u);
 	}

@@ -51,7 +51,7 @@ struct dp_worker {
 	struct dp_budget budget __rte_cache_aligned;
 	uint64_t budget_seen __rte_cache_aligned;
 	/* main lcore only: the engine's counters at the last epoch */
-	uint64_t in_bytes, in_pkts, ceil_bytes, ceil_pkts;
+	struct natgw_worker_ceiling_seen seen;
 } __rte_cache_aligned;
 
 struct dp {

@@ -43,8 +43,7 @@ struct gateway {
 	struct natgw_worker *wk;
 	struct natgw_nat *nat;
 	struct natgw_scale *sc;
-	/* the engine's counters at the last epoch, for the ceiling's usage */
-	uint64_t in_bytes, in_pkts, ceil_bytes, ceil_pkts;
+	struct natgw_worker_ceiling_seen seen; /* its counters at the last epoch */
 };
 
 struct replay {
@@ -198,26 +197,10 @@ epoch(struct replay *r, uint64_t now, char *err, size_t errlen)
 
 	for (g = 0; g < r->n_gw; g++) {
 		struct gateway *gw = &r->gw[g];
-		const struct natgw_nat_stats *st = natgw_nat_stats(gw->nat);
-		uint64_t in_b = st->metric[NATGW_M_BytesInFromSource] +
-			st->metric[NATGW_M_BytesInFromDestination];
-		uint64_t in_p = st->metric[NATGW_M_PacketsInFromSource] +
-			st->metric[NATGW_M_PacketsInFromDestination];
-		uint64_t cb = st->ceiling_bytes;
-		uint64_t cp = st->drop[NATGW_DROP_bandwidth_ceiling] +
-			st->drop[NATGW_DROP_packet_rate_ceiling];
-		struct natgw_scale_use u = {
-			.offered_bytes = in_b - gw->in_bytes, .offered_pkts = in_p - gw->in_pkts,
-			.drop_bytes = cb - gw->ceil_bytes, .drop_pkts = cp - gw->ceil_pkts,
-		};
+		struct natgw_scale_use u;
 		struct natgw_scale_budget b;
 
-		u.fwd_bytes = u.offered_bytes - u.drop_bytes;
-		u.fwd_pkts = u.offered_pkts - u.drop_pkts;
-		gw->in_bytes = in_b;
-		gw->in_pkts = in_p;
-		gw->ceil_bytes = cb;
-		gw->ceil_pkts = cp;
+		natgw_worker_ceiling_use(gw->wk, &gw->seen, &u);
 		natgw_scale_add(gw->sc, 0, &u);
 		all.offered_bytes += u.offered_bytes;
 		all.offered_pkts += u.offered_pkts;

@@ -29,6 +29,7 @@
 #include <rte_common.h>
 
 #include "natgw_nat.h"
+#include "natgw_scale.h"
 
 struct natgw_dst;
 struct natgw_dst_ranges;
@@ -141,6 +142,21 @@ const char *natgw_worker_name(const struct natgw_worker *w, uint16_t id);
 
 /** @return the worker's classifier instance (its counters), NULL without one. */
 const struct natgw_dst *natgw_worker_dst(const struct natgw_worker *w);
+
+/** A worker's engine counters as a ceiling's controller last read them. */
+struct natgw_worker_ceiling_seen {
+	uint64_t in_bytes, in_pkts, ceil_bytes, ceil_pkts;
+};
+
+/**
+ * What the worker's engine took in, and dropped over its budget, since
+ * @p last (which this updates): its use of the ceiling for one epoch, for
+ * natgw_scale_add(). It may be called from another core while the worker
+ * runs: a burst counts its ceiling drops before its intake, so drops read
+ * ahead of their intake are left for the next call.
+ */
+void natgw_worker_ceiling_use(const struct natgw_worker *w,
+		struct natgw_worker_ceiling_seen *last, struct natgw_scale_use *u);
 
 /** Count a busy or idle poll loop (the DPDK lcore loop's bookkeeping). */
 void natgw_worker_count_loop(struct natgw_worker *w, bool busy);

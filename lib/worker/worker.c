@@ -331,3 +331,28 @@ natgw_worker_housekeep(struct natgw_worker *w, uint64_t now)
 {
 	return natgw_nat_expire(w->nat, now, w->expire_budget);
 }
+
+void
+natgw_worker_ceiling_use(const struct natgw_worker *w, struct natgw_worker_ceiling_seen *last,
+		struct natgw_scale_use *u)
+{
+	const struct natgw_nat_stats *st = natgw_nat_stats(w->nat);
+	uint64_t in_b = st->metric[NATGW_M_BytesInFromSource] +
+		st->metric[NATGW_M_BytesInFromDestination];
+	uint64_t in_p = st->metric[NATGW_M_PacketsInFromSource] +
+		st->metric[NATGW_M_PacketsInFromDestination];
+	uint64_t cp = st->drop[NATGW_DROP_bandwidth_ceiling] +
+		st->drop[NATGW_DROP_packet_rate_ceiling];
+
+	memset(u, 0, sizeof(*u));
+	u->offered_bytes = in_b - last->in_bytes;
+	u->offered_pkts = in_p - last->in_pkts;
+	u->drop_bytes = RTE_MIN(st->ceiling_bytes - last->ceil_bytes, u->offered_bytes);
+	u->drop_pkts = RTE_MIN(cp - last->ceil_pkts, u->offered_pkts);
+	u->fwd_bytes = u->offered_bytes - u->drop_bytes;
+	u->fwd_pkts = u->offered_pkts - u->drop_pkts;
+	last->in_bytes = in_b;
+	last->in_pkts = in_p;
+	last->ceil_bytes += u->drop_bytes;
+	last->ceil_pkts += u->drop_pkts;
+}
