@@ -129,6 +129,12 @@ json_t *natgw_report_gateways_json(const struct natgw_nat_conf *confs, unsigned 
 /* The summary's lines for them: with several, a line each. */
 void natgw_report_summary_gateways(FILE *f, const struct natgw_nat_conf *confs, unsigned int n,
 		struct natgw_nat *const *nats, struct natgw_scale *const *scales);
+/* One gateway in the place of these n (a what-if controller fed all their
+ * traffic): report.json's one_gateway_instead, and its summary line. */
+json_t *natgw_report_one_gateway_json(const struct natgw_scale *one,
+		struct natgw_nat *const *nats, unsigned int n);
+void natgw_report_one_gateway_line(FILE *f, const struct natgw_scale *one,
+		struct natgw_nat *const *nats, unsigned int n);
 /* The ceiling's state and the drops over it, one line. */
 void natgw_report_ceiling_line(FILE *f, const char *indent, const struct natgw_scale *sc,
 		const struct natgw_nat_stats *st);

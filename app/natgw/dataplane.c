@@ -883,6 +883,11 @@ setup(struct dp *dp, const struct dp_opts *o, struct rte_mempool **mpp, char *er
 			if (dp->scale[i] == NULL)
 				return -2;
 		}
+		if (dp->n_gw > 1) {
+			dp->one = natgw_scale_create(&o->scale, 1, err, errlen);
+			if (dp->one == NULL)
+				return -2;
+		}
 		dp->epoch_ns = o->scale.epoch_ns;
 	}
 	return 0;
@@ -1065,6 +1070,8 @@ summary(const struct dp *dp, const struct natgw_report *rep, double seconds)
 			"handoff ring\n", t.tx_drop, t.handoff_drop);
 	if (dp->n_gw)
 		natgw_report_summary_gateways(stdout, dp->gw, dp->n_gw, dp->engines, dp->scale);
+	if (dp->one)
+		natgw_report_one_gateway_line(stdout, dp->one, dp->engines, dp->n_gw);
 	else if (dp->scale[0])
 		natgw_report_ceiling_line(stdout, "  ", dp->scale[0], &st);
 	if (natgw_acct_collect(rep, &tot) == 0) {
@@ -1167,18 +1174,23 @@ static int
 dp_epoch(struct dp *dp, uint64_t now)
 {
 	struct natgw_scale_budget b[NATGW_MAX_WORKERS];
+	uint64_t all_b = 0, all_p = 0;
 	unsigned int i;
 
 	for (i = 0; i < dp->n_workers; i++) {
 		struct natgw_scale_use u;
 
 		natgw_worker_ceiling_use(dp->wk[i].w, &dp->wk[i].seen, &u);
+		all_b += u.offered_bytes;
+		all_p += u.offered_pkts;
 		/* gateway i's own ceiling, or share i of the one */
 		natgw_scale_add(dp->scale[dp->n_gw ? i : 0], dp->n_gw ? 0 : i, &u);
 	}
 	for (i = 0; i < dp->n_scale; i++)
 		if (natgw_scale_epoch(dp->scale[i], now, dp->n_gw ? &b[i] : b) < 0)
 			return -1;
+	if (dp->one && natgw_scale_shadow_epoch(dp->one, now, all_b, all_p, &dp->one_budget) < 0)
+		return -1;
 	for (i = 0; i < dp->n_workers; i++) {
 		struct dp_budget *d = &dp->wk[i].budget;
 		uint64_t s = atomic_load_explicit(&d->seq, memory_order_relaxed);
@@ -1337,6 +1349,9 @@ natgw_cmd_dataplane(int argc, char **argv)
 		if (dp.n_gw) {
 			json_object_set_new(rep.sections, "gateways", natgw_report_gateways_json(
 				dp.gw, dp.n_gw, dp.engines, dp.scale));
+			if (dp.one)
+				json_object_set_new(rep.sections, "one_gateway_instead",
+					natgw_report_one_gateway_json(dp.one, dp.engines, dp.n_gw));
 		} else if (dp.scale[0]) {
 			json_t *sj = NULL;
 
@@ -1366,6 +1381,7 @@ stop:
 	natgw_rss_steer_free(dp.steer);
 	for (i = 0; i < dp.n_scale; i++)
 		natgw_scale_free(dp.scale[i]);
+	natgw_scale_free(dp.one);
 	rte_mempool_free(mp);
 out:
 	natgw_acct_conf_free(&o.acct);

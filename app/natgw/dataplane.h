@@ -74,6 +74,9 @@ struct dp {
 	 * or one for the gateway all workers make up; NULL: none */
 	struct natgw_scale *scale[NATGW_MAX_WORKERS];
 	unsigned int n_scale;
+	/* several gateways: one in their place, fed all their traffic (what-if) */
+	struct natgw_scale *one;
+	struct natgw_scale_budget one_budget;
 	uint64_t epoch_ns, next_epoch;
 	uint16_t reta[512];
 };

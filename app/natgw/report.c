@@ -173,6 +173,36 @@ natgw_report_drops_json(const struct natgw_nat_stats *st)
 	return o;
 }
 
+/* With several gateways, each one's own bills (a month) in its gateways[]
+ * entry: its traffic, its one NAT gateway, its endpoints. */
+static void
+gateway_bills(const struct natgw_report *rep)
+{
+	json_t *gws = json_object_get(rep->sections, "gateways");
+	unsigned int g;
+
+	if (rep->n_gateways < 2 || rep->acct == NULL || rep->span_s <= 0 ||
+			json_array_size(gws) != rep->n_engines)
+		return;
+	for (g = 0; g < rep->n_engines; g++) {
+		struct natgw_report one = *rep;
+		struct natgw_acct_totals tot;
+		struct natgw_cost_report cr;
+		char cerr[256];
+
+		one.engines = &rep->engines[g];
+		one.workers = rep->workers ? &rep->workers[g] : NULL;
+		one.n_engines = 1;
+		one.n_gateways = 1;
+		if (natgw_acct_collect(&one, &tot) < 0)
+			continue;
+		if (natgw_acct_cost(&one, &tot, &cr, cerr, sizeof(cerr)) == 0)
+			json_object_set_new(json_array_get(gws, g), "cost_month", json_pack(
+				"{sfsf}", "nat", cr.nat.month, "endpoints", cr.endpoints.month));
+		natgw_acct_totals_free(&tot);
+	}
+}
+
 int
 natgw_report_write_engines(const char *path, const struct natgw_report *rep, char *err,
 		size_t errlen)
@@ -193,6 +223,7 @@ natgw_report_write_engines(const char *path, const struct natgw_report *rep, cha
 		return -1;
 	}
 	natgw_report_totals(rep->engines, rep->n_engines, &st);
+	gateway_bills(rep);
 	rows = natgw_acct_series(rep->engines, rep->n_engines, &nrows);
 	if (rows == NULL || natgw_acct_collect(rep, &tot) < 0) {
 		free(rows);
@@ -381,23 +412,9 @@ natgw_report_write(const char *path, const struct natgw_replay_conf *c,
 		"written_inside", (json_int_t)r->out_frames[NATGW_SIDE_INSIDE]));
 	json_object_set_new(rep.sections, "gateways", natgw_report_gateways_json(
 		c->n_gw ? c->gw : &c->nat, r->n_gw, r->nats, r->scales));
-	if (r->one) {
-		struct natgw_scale_state one;
-		uint64_t dropped = 0;
-		json_t *oj = NULL;
-		unsigned int g;
-
-		for (g = 0; g < r->n_gw; g++)
-			dropped += natgw_nat_stats(r->nats[g])->ceiling_bytes;
-		natgw_scale_state(r->one, &one);
-		natgw_scale_json(r->one, &oj);
-		json_object_set_new(rep.sections, "one_gateway_instead", json_pack(
-			"{sisIsIsIsIso*}", "gateways", r->n_gw,
-			"offered_bytes", (json_int_t)one.total.offered_bytes,
-			"dropped_bytes_one", (json_int_t)one.total.drop_bytes,
-			"dropped_pkts_one", (json_int_t)one.total.drop_pkts,
-			"dropped_bytes_these", (json_int_t)dropped, "ceiling", oj));
-	}
+	if (r->one)
+		json_object_set_new(rep.sections, "one_gateway_instead",
+			natgw_report_one_gateway_json(r->one, r->nats, r->n_gw));
 	return natgw_report_write_engines(path, &rep, err, errlen);
 }
 
@@ -481,23 +498,9 @@ natgw_report_summary_gateways(FILE *f, const struct natgw_nat_conf *confs, unsig
 static void
 summary_gateways(FILE *f, const struct natgw_replay_conf *c, const struct natgw_replay_result *r)
 {
-	unsigned int g;
-
 	natgw_report_summary_gateways(f, c->n_gw ? c->gw : &c->nat, r->n_gw, r->nats, r->scales);
-	if (r->one) {
-		struct natgw_scale_state one;
-		uint64_t dropped = 0;
-
-		for (g = 0; g < r->n_gw; g++)
-			dropped += natgw_nat_stats(r->nats[g])->ceiling_bytes;
-		natgw_scale_state(r->one, &one);
-		fprintf(f, "  one gateway instead of these %u: %.2f%% of the bytes over its ceiling "
-			"(%" PRIu64 " packets), against %.2f%% here\n", r->n_gw,
-			one.total.offered_bytes ? 100.0 * (double)one.total.drop_bytes /
-			(double)one.total.offered_bytes : 0.0, one.total.drop_pkts,
-			one.total.offered_bytes ? 100.0 * (double)dropped /
-			(double)one.total.offered_bytes : 0.0);
-	}
+	if (r->one)
+		natgw_report_one_gateway_line(f, r->one, r->nats, r->n_gw);
 }
 
 void
@@ -553,4 +556,47 @@ natgw_report_summary(FILE *f, const struct natgw_replay_conf *c,
 		natgw_acct_summary(f, &rep, &tot);
 		natgw_acct_totals_free(&tot);
 	}
+}
+
+/* Bytes the gateways dropped over their ceilings. */
+static uint64_t
+ceiling_bytes(struct natgw_nat *const *nats, unsigned int n)
+{
+	uint64_t b = 0;
+	unsigned int g;
+
+	for (g = 0; g < n; g++)
+		b += natgw_nat_stats(nats[g])->ceiling_bytes;
+	return b;
+}
+
+json_t *
+natgw_report_one_gateway_json(const struct natgw_scale *one, struct natgw_nat *const *nats,
+		unsigned int n)
+{
+	struct natgw_scale_state st;
+	json_t *oj = NULL;
+
+	natgw_scale_state(one, &st);
+	natgw_scale_json(one, &oj);
+	return json_pack("{sisIsIsIsIso*}", "gateways", n,
+		"offered_bytes", (json_int_t)st.total.offered_bytes,
+		"dropped_bytes_one", (json_int_t)st.total.drop_bytes,
+		"dropped_pkts_one", (json_int_t)st.total.drop_pkts,
+		"dropped_bytes_these", (json_int_t)ceiling_bytes(nats, n), "ceiling", oj);
+}
+
+void
+natgw_report_one_gateway_line(FILE *f, const struct natgw_scale *one,
+		struct natgw_nat *const *nats, unsigned int n)
+{
+	struct natgw_scale_state st;
+	double all;
+
+	natgw_scale_state(one, &st);
+	all = (double)st.total.offered_bytes;
+	fprintf(f, "  one gateway instead of these %u: %.2f%% of the bytes over its ceiling "
+		"(%" PRIu64 " packets), against %.2f%% here\n", n,
+		all > 0 ? 100.0 * (double)st.total.drop_bytes / all : 0.0, st.total.drop_pkts,
+		all > 0 ? 100.0 * (double)ceiling_bytes(nats, n) / all : 0.0);
 }

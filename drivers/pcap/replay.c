@@ -210,27 +210,11 @@ epoch(struct replay *r, uint64_t now, char *err, size_t errlen)
 		}
 		natgw_nat_set_budget(gw->nat, b.bytes, b.pkts);
 	}
-	if (r->one) {
-		/* One gateway for all: what its budget held went through; a
-		 * packet is dropped for either limit, so the packets dropped are
-		 * the more of the packets over the packet budget and the bytes'
-		 * share over the byte budget. */
-		uint64_t over_p = all.offered_pkts - RTE_MIN(all.offered_pkts, r->one_budget.pkts);
-		uint64_t over_b = all.offered_bytes - RTE_MIN(all.offered_bytes,
-			r->one_budget.bytes);
-		uint64_t by_b = all.offered_bytes ? (uint64_t)((double)all.offered_pkts *
-			(double)over_b / (double)all.offered_bytes + 0.5) : 0;
-
-		all.drop_pkts = RTE_MAX(over_p, by_b);
-		all.drop_bytes = RTE_MAX(over_b, all.offered_pkts ? (uint64_t)((double)
-			all.offered_bytes * (double)all.drop_pkts / (double)all.offered_pkts) : 0);
-		all.fwd_bytes = all.offered_bytes - all.drop_bytes;
-		all.fwd_pkts = all.offered_pkts - all.drop_pkts;
-		natgw_scale_add(r->one, 0, &all);
-		if (natgw_scale_epoch(r->one, now, &r->one_budget) < 0) {
-			snprintf(err, errlen, "the one-gateway comparison's controller failed");
-			return -1;
-		}
+	/* One gateway for all: what its own budget would have held. */
+	if (r->one && natgw_scale_shadow_epoch(r->one, now, all.offered_bytes, all.offered_pkts,
+			&r->one_budget) < 0) {
+		snprintf(err, errlen, "the one-gateway comparison's controller failed");
+		return -1;
 	}
 	r->next_epoch = (now / r->c->scale->epoch_ns + 1) * r->c->scale->epoch_ns;
 	return 0;

@@ -154,6 +154,19 @@ void natgw_scale_add(struct natgw_scale *s, unsigned int share, const struct nat
  */
 int natgw_scale_epoch(struct natgw_scale *s, uint64_t now, struct natgw_scale_budget *b);
 
+/**
+ * A controller that enforces nothing, for a what-if (one gateway in the place
+ * of several): given what was offered in the epoch that ends at @p now, it
+ * decides itself what its last budget would have let through, as a fluid (a
+ * packet is dropped for either limit: the packets dropped are the more of
+ * those over the packet budget and the bytes' share over the byte budget),
+ * adds that as share 0 and moves on to the next epoch. @p s has one share;
+ * @p b holds its budget between calls (start it zeroed).
+ * @return as natgw_scale_epoch().
+ */
+int natgw_scale_shadow_epoch(struct natgw_scale *s, uint64_t now, uint64_t offered_bytes,
+		uint64_t offered_pkts, struct natgw_scale_budget *b);
+
 /** Where a controller stands. */
 struct natgw_scale_state {
 	double ceil[NATGW_SCALE_DIMS];      /**< the ceiling now: bits/s, packets/s */

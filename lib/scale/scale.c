@@ -529,3 +529,24 @@ natgw_scale_json(const struct natgw_scale *s, json_t **out)
 		"drop_pkts", (json_int_t)u->drop_pkts, "steps", steps_json(s), "timeline", tl);
 	return *out != NULL ? 0 : -1;
 }
+
+int
+natgw_scale_shadow_epoch(struct natgw_scale *s, uint64_t now, uint64_t offered_bytes,
+		uint64_t offered_pkts, struct natgw_scale_budget *b)
+{
+	struct natgw_scale_use u = {.offered_bytes = offered_bytes, .offered_pkts = offered_pkts};
+	uint64_t over_p = offered_pkts > b->pkts ? offered_pkts - b->pkts : 0;
+	uint64_t over_b = offered_bytes > b->bytes ? offered_bytes - b->bytes : 0;
+	uint64_t by_b = offered_bytes ? (uint64_t)((double)offered_pkts * (double)over_b /
+		(double)offered_bytes + 0.5) : 0;
+
+	u.drop_pkts = over_p > by_b ? over_p : by_b;
+	u.drop_bytes = offered_pkts ? (uint64_t)((double)offered_bytes * (double)u.drop_pkts /
+		(double)offered_pkts) : 0;
+	if (u.drop_bytes < over_b)
+		u.drop_bytes = over_b;
+	u.fwd_bytes = offered_bytes - u.drop_bytes;
+	u.fwd_pkts = offered_pkts - u.drop_pkts;
+	natgw_scale_add(s, 0, &u);
+	return natgw_scale_epoch(s, now, b);
+}

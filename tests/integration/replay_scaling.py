@@ -143,6 +143,7 @@ def check_ramp(ck, exe, tmp):
         ck.eq(g["public_ips"], [PUBS[n]], "gateway %d's address" % n)
         ck.check(g["metrics"]["PacketsOutToDestination"] > 0, "gateway %d forwarded" % n)
         ck.check(os.path.exists(r4.path("timeline-gw%d.png" % n)), "timeline-gw%d.png" % n)
+        ck.check(g.get("cost_month", {}).get("nat", 0) > 0, "gateway %d's own bill" % n)
     ck.eq(r4.report["metrics"]["PacketsOutToDestination"], len(times),
           "four gateways forwarded every packet")
     # The comparison in the same run: one gateway in their place, fed all

@@ -916,6 +916,33 @@ START_TEST(test_peak_epoch)
 }
 END_TEST
 
+/* The what-if controller: 3x its 5 Gbps for a second of 1 ms epochs lets a
+ * third through as a fluid, the packets in step with the bytes. */
+START_TEST(test_shadow)
+{
+	struct natgw_scale_conf c;
+	struct natgw_scale_budget b = {0, 0};
+	struct natgw_scale_state st;
+	struct natgw_scale *s;
+	uint64_t e;
+
+	natgw_scale_conf_defaults(&c);
+	c.bps_max = c.bps_start; /* no steps */
+	s = natgw_scale_create(&c, 1, err, sizeof(err));
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(natgw_scale_shadow_epoch(s, 5 * SEC, 0, 0, &b), 0);
+	for (e = 1; e <= 1000; e++)
+		ck_assert_int_eq(natgw_scale_shadow_epoch(s, 5 * SEC + e * MS, 1875000, 1250, &b),
+			0);
+	natgw_scale_state(s, &st);
+	ck_assert_uint_eq(st.total.offered_bytes, 1875000000ull);
+	ck_within((double)st.total.fwd_bytes * 8, 5e9, 0.01);
+	ck_within((double)st.total.drop_pkts / (double)st.total.offered_pkts,
+		(double)st.total.drop_bytes / (double)st.total.offered_bytes, 0.01);
+	natgw_scale_free(s);
+}
+END_TEST
+
 START_TEST(test_json)
 {
 	const double d[1] = {30 * G};
@@ -981,6 +1008,7 @@ main(void)
 	tcase_add_test(tc, test_timeline_sums);
 	tcase_add_test(tc, test_json);
 	tcase_add_test(tc, test_peak_epoch);
+	tcase_add_test(tc, test_shadow);
 	suite_add_tcase(s, tc);
 	return natgw_test_run(s);
 }
