@@ -640,6 +640,9 @@ slow_path(struct natgw_nat *nat, enum natgw_side side, const struct natgw_pkt_in
 		return NATGW_DROP_tcp_not_syn;
 	if (k->proto == IPPROTO_ICMP && (pi->flags & NATGW_PKT_F_ICMP_REPLY))
 		return NATGW_DROP_icmp_type;
+	if (nat->conf.classifier.admit &&
+			!nat->conf.classifier.admit(nat->conf.classifier.arg, k))
+		return NATGW_DROP_policy_denied;
 	nat->st.metric[NATGW_M_ConnectionAttemptCount]++;
 	why = nat->ops->outbound_new(nat, k, now, sid);
 	if (why == NATGW_DROP_port_alloc)

@@ -94,7 +94,14 @@ struct natgw_nat_classifier {
 	 */
 	bool (*learn)(void *arg, enum natgw_side side, const struct natgw_flow_key *in_key,
 			const uint8_t *l4, uint32_t l4_len, uint8_t *svc, uint16_t *name);
-	void *arg; /**< passed to both */
+	/**
+	 * Optional: whether a new session from the inside may be made at all
+	 * (an egress policy enforced: natgw as the filter a NAT gateway lacks).
+	 * Asked in the slow path before a port is taken; a refused packet is
+	 * dropped as policy_denied. Established sessions never ask.
+	 */
+	bool (*admit)(void *arg, const struct natgw_flow_key *in_key);
+	void *arg; /**< passed to all */
 };
 
 /** The most packets of one session shown to the classifier's learn. */

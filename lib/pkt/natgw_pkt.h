@@ -47,7 +47,8 @@
 	X(port_alloc, 1)          /* ErrorPortAllocation: no public port free */ \
 	X(table_full, 1)          /* session table full */ \
 	X(bandwidth_ceiling, 1)   /* over the gateway's bandwidth ceiling */ \
-	X(packet_rate_ceiling, 1) /* over the gateway's packet-rate ceiling */
+	X(packet_rate_ceiling, 1) /* over the gateway's packet-rate ceiling */ \
+	X(policy_denied, 1)       /* --enforce: a new session the egress policy denies */
 
 /** Drop reasons, NATGW_DROP_<name>. */
 enum natgw_drop {

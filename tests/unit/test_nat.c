@@ -2876,6 +2876,45 @@ START_TEST(test_budget_ceiling)
 }
 END_TEST
 
+/* Enforcement: the admit hook refuses a new session from its first packet,
+ * before any port is taken; established sessions never ask it again. */
+static unsigned int admit_asked;
+
+static bool
+admit_not_8125(void *arg, const struct natgw_flow_key *k)
+{
+	(void)arg;
+	admit_asked++;
+	return k->dst_port != htons(8125);
+}
+
+START_TEST(test_admit_policy)
+{
+	struct natgw_nat_conf c;
+	struct natgw_nat *nat;
+	struct tp t;
+	struct got g;
+	unsigned int i;
+
+	conf_base(&c, NATGW_PROFILE_AWS);
+	c.classifier.admit = admit_not_8125;
+	nat = mk(&c);
+	admit_asked = 0;
+	t = udp(PRIV, 4000, REM, 8125, 100);
+	drop(nat, IN, &t, T0, NATGW_DROP_policy_denied, "denied datagram");
+	drop(nat, IN, &t, T0 + 1, NATGW_DROP_policy_denied, "denied again");
+	ck_assert_uint_eq(st_of(nat)->sessions_created, 0);
+	ck_assert_uint_eq(METRIC(nat, ConnectionAttemptCount), 0);
+	tcp_open(nat, PRIV, 5000, REM, 443, T0 + 2);
+	ck_assert_uint_eq(admit_asked, 3);
+	t = tcp(PRIV, 5000, REM, 443, F_ACK, ISN_C + 1, ISN_S + 1);
+	for (i = 0; i < 10; i++)
+		fwd(nat, IN, &t, T0 + 10 + i, &g, "established");
+	ck_assert_uint_eq(admit_asked, 3);
+	ck_assert_uint_eq(DROPS(nat, policy_denied), 2);
+}
+END_TEST
+
 /* ================================================================== main */
 
 static TCase *
@@ -2910,6 +2949,7 @@ main(void)
 	tcase_add_test(t, test_acct_classifier);
 	tcase_add_test(t, test_acct_watch_bound);
 	tcase_add_test(t, test_budget_ceiling);
+	tcase_add_test(t, test_admit_policy);
 	tcase_add_test(t, test_determinism);
 
 	t = tc(s, "icmp_error");
