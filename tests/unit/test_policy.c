@@ -1,0 +1,553 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lib/policy: every kind of rule and every error of the policy file (strings
+ * and temporary files), evaluation (first match, AND of fields, CIDR and port
+ * edges, host globs and case, destinations without a name, protocols), the
+ * three designs on a hand-made run whose totals are worked out by hand, the
+ * bounded destination lists (totals exact, the largest kept) and merging.
+ * The library calls no DPDK and this suite starts no EAL.
+ */
+#include <arpa/inet.h>
+#include <check.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "natgw_build_config.h"
+#include "natgw_dstclass.h"
+#include "natgw_policy.h"
+#include "natgw_test.h"
+
+static char err[512];
+
+/* Parse @p json (origin "test"); on failure the test fails with the error. */
+static struct natgw_policy *
+parse_ok(const char *json)
+{
+	struct natgw_policy *p = natgw_policy_parse(json, "test", err, sizeof(err));
+
+	ck_assert_msg(p != NULL, "%s: %s", json, err);
+	return p;
+}
+
+/* @p json must fail with a one-line error that starts "test" and says @p what. */
+static void
+parse_bad(const char *json, const char *what)
+{
+	struct natgw_policy *p = natgw_policy_parse(json, "test", err, sizeof(err));
+
+	ck_assert_msg(p == NULL, "accepted: %s", json);
+	ck_assert_msg(strncmp(err, "test", 4) == 0, "\"%s\" does not name the origin", err);
+	ck_assert_msg(strstr(err, what) != NULL, "%s: error \"%s\" does not say \"%s\"", json, err,
+		what);
+	ck_assert_msg(strchr(err, '\n') == NULL, "error \"%s\" is not one line", err);
+}
+
+/* A destination: dotted address, port and protocol, service name, name or NULL. */
+static struct natgw_policy_dest
+dest(const char *ip, uint16_t port, uint8_t proto, const char *service, const char *name)
+{
+	struct natgw_policy_dest d = {.port = htons(port), .proto = proto, .name = name};
+	int id = natgw_dst_service_by_name(service);
+
+	ck_assert_int_eq(inet_pton(AF_INET, ip, &d.ip), 1);
+	ck_assert_int_ge(id, 0);
+	d.service = (uint8_t)id;
+	return d;
+}
+
+static int
+eval(const struct natgw_policy *p, const char *ip, uint16_t port, uint8_t proto,
+		const char *service, const char *name)
+{
+	struct natgw_policy_dest d = dest(ip, port, proto, service, name);
+
+	return natgw_policy_eval(p, &d);
+}
+
+#define TCP IPPROTO_TCP
+#define UDP IPPROTO_UDP
+#define ICMP IPPROTO_ICMP
+
+/* Every kind of field, as one value and as a list; labels; actions. */
+START_TEST(test_parse_kinds)
+{
+	struct natgw_policy *p = parse_ok("{\"description\": \"d\", \"default\": \"allow\", "
+		"\"rules\": ["
+		"{\"name\": \"one service\", \"action\": \"deny\", \"service\": \"ECR.API\"},"
+		"{\"action\": \"allow\", \"service\": [\"s3\", \"logs\"]},"
+		"{\"action\": \"deny\", \"class\": \"dynamodb\"},"
+		"{\"action\": \"allow\", \"class\": [\"aws\", \"s3\"], \"service\": \"sts\"},"
+		"{\"action\": \"deny\", \"host\": \"*.Example.COM\"},"
+		"{\"action\": \"deny\", \"host\": [\"a.test\", \"b?.test\"]},"
+		"{\"action\": \"deny\", \"cidr\": \"192.0.2.7\"},"
+		"{\"action\": \"deny\", \"cidr\": [\"198.51.100.0/24\", \"203.0.113.128/25\"]},"
+		"{\"action\": \"deny\", \"port\": 25},"
+		"{\"action\": \"deny\", \"port\": [\"6000-6010\", \"7000\", 8000]},"
+		"{\"action\": \"deny\", \"proto\": \"ICMP\"},"
+		"{\"action\": \"deny\", \"proto\": [\"udp\", \"tcp\"], \"port\": 9}"
+		"]}");
+
+	ck_assert_uint_eq(natgw_policy_rule_count(p), 12);
+	ck_assert_str_eq(natgw_policy_origin(p), "test");
+	ck_assert_str_eq(natgw_policy_rule_label(p, 0), "one service");
+	ck_assert_str_eq(natgw_policy_rule_label(p, 1), "rule 1");
+	ck_assert_str_eq(natgw_policy_rule_label(p, 11), "rule 11");
+	ck_assert_str_eq(natgw_policy_rule_label(p, -1), "default");
+	ck_assert_ptr_null(natgw_policy_rule_label(p, 12));
+	ck_assert_ptr_null(natgw_policy_rule_label(p, -2));
+	ck_assert_int_eq(natgw_policy_rule_action(p, 0), NATGW_POLICY_DENY);
+	ck_assert_int_eq(natgw_policy_rule_action(p, 1), NATGW_POLICY_ALLOW);
+	ck_assert_int_eq(natgw_policy_rule_action(p, -1), NATGW_POLICY_ALLOW);
+	ck_assert_str_eq(natgw_policy_action_name(NATGW_POLICY_ALLOW), "allow");
+
+	ck_assert_int_eq(eval(p, "1.1.1.1", 443, TCP, "ecr.api", NULL), 0);
+	ck_assert_int_eq(eval(p, "1.1.1.1", 443, TCP, "logs", NULL), 1);
+	ck_assert_int_eq(eval(p, "1.1.1.1", 443, TCP, "s3", NULL), 1);
+	ck_assert_int_eq(eval(p, "1.1.1.1", 443, TCP, "dynamodb", NULL), 2);
+	/* service sts and class aws or s3: sts only */
+	ck_assert_int_eq(eval(p, "1.1.1.1", 443, TCP, "sts", NULL), 3);
+	ck_assert_int_eq(eval(p, "1.1.1.1", 443, TCP, "kms", NULL), -1);
+	ck_assert_int_eq(eval(p, "1.1.1.1", 443, TCP, "internet", "www.example.com"), 4);
+	ck_assert_int_eq(eval(p, "1.1.1.1", 443, TCP, "internet", "a.test"), 5);
+	ck_assert_int_eq(eval(p, "1.1.1.1", 443, TCP, "internet", "b7.test"), 5);
+	ck_assert_int_eq(eval(p, "1.1.1.1", 443, TCP, "internet", "b77.test"), -1);
+	ck_assert_int_eq(eval(p, "192.0.2.7", 443, TCP, "internet", NULL), 6);
+	ck_assert_int_eq(eval(p, "192.0.2.8", 443, TCP, "internet", NULL), -1);
+	ck_assert_int_eq(eval(p, "198.51.100.255", 443, TCP, "internet", NULL), 7);
+	ck_assert_int_eq(eval(p, "203.0.113.128", 443, TCP, "internet", NULL), 7);
+	ck_assert_int_eq(eval(p, "203.0.113.127", 443, TCP, "internet", NULL), -1);
+	ck_assert_int_eq(eval(p, "1.1.1.1", 25, TCP, "internet", NULL), 8);
+	ck_assert_int_eq(eval(p, "1.1.1.1", 6005, UDP, "internet", NULL), 9);
+	ck_assert_int_eq(eval(p, "1.1.1.1", 7000, TCP, "internet", NULL), 9);
+	ck_assert_int_eq(eval(p, "1.1.1.1", 8000, TCP, "internet", NULL), 9);
+	ck_assert_int_eq(eval(p, "1.1.1.1", 7001, TCP, "internet", NULL), -1);
+	ck_assert_int_eq(eval(p, "1.1.1.1", 0, ICMP, "internet", NULL), 10);
+	ck_assert_int_eq(eval(p, "1.1.1.1", 9, UDP, "internet", NULL), 11);
+	ck_assert_int_eq(eval(p, "1.1.1.1", 9, TCP, "internet", NULL), 11);
+	natgw_policy_free(p);
+
+	/* a rule with only an action matches everything; no rules: the default */
+	p = parse_ok("{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\"}]}");
+	ck_assert_int_eq(eval(p, "8.8.8.8", 53, UDP, "internet", NULL), 0);
+	ck_assert(natgw_policy_allows(p, &(struct natgw_policy_dest){.proto = 47}));
+	natgw_policy_free(p);
+	p = parse_ok("{\"default\": \"deny\", \"rules\": []}");
+	ck_assert_uint_eq(natgw_policy_rule_count(p), 0);
+	ck_assert_int_eq(eval(p, "8.8.8.8", 53, UDP, "internet", NULL), -1);
+	ck_assert(!natgw_policy_allows(p, &(struct natgw_policy_dest){.proto = TCP}));
+	natgw_policy_free(p);
+}
+END_TEST
+
+/* Rules are tried in order; the first whose every field matches decides. */
+START_TEST(test_eval_first_match_and)
+{
+	struct natgw_policy *p = parse_ok("{\"default\": \"allow\", \"rules\": ["
+		"{\"action\": \"allow\", \"host\": \"api.github.com\", \"port\": 443, "
+		"\"proto\": \"tcp\", \"cidr\": \"140.82.112.0/20\"},"
+		"{\"action\": \"deny\", \"cidr\": \"140.82.112.0/20\"},"
+		"{\"action\": \"allow\", \"cidr\": \"140.82.112.0/20\"}"
+		"]}");
+
+	/* every field matches: rule 0 */
+	ck_assert_int_eq(eval(p, "140.82.112.6", 443, TCP, "internet", "api.github.com"), 0);
+	ck_assert(natgw_policy_allows(p, &(struct natgw_policy_dest){.ip = htonl(0x8c527006),
+		.port = htons(443), .proto = TCP, .name = "api.github.com"}));
+	/* one field off each time: rule 1 decides (deny), rule 2 is never reached */
+	ck_assert_int_eq(eval(p, "140.82.112.6", 443, TCP, "internet", "github.com"), 1);
+	ck_assert_int_eq(eval(p, "140.82.112.6", 80, TCP, "internet", "api.github.com"), 1);
+	ck_assert_int_eq(eval(p, "140.82.112.6", 443, UDP, "internet", "api.github.com"), 1);
+	ck_assert_int_eq(eval(p, "140.82.112.6", 443, TCP, "internet", NULL), 1);
+	ck_assert(!natgw_policy_allows(p, &(struct natgw_policy_dest){.ip = htonl(0x8c527006),
+		.port = htons(443), .proto = TCP}));
+	/* outside the CIDR: the default */
+	ck_assert_int_eq(eval(p, "140.82.128.0", 443, TCP, "internet", "api.github.com"), -1);
+	natgw_policy_free(p);
+}
+END_TEST
+
+START_TEST(test_eval_cidr_edges)
+{
+	struct natgw_policy *p = parse_ok("{\"default\": \"deny\", \"rules\": ["
+		"{\"action\": \"allow\", \"cidr\": \"140.82.112.0/20\"},"
+		"{\"action\": \"allow\", \"cidr\": \"10.1.2.3/32\"},"
+		"{\"action\": \"allow\", \"cidr\": \"128.0.0.0/1\"},"
+		"{\"action\": \"deny\", \"cidr\": \"0.0.0.0/0\"}"
+		"]}");
+
+	ck_assert_int_eq(eval(p, "140.82.112.0", 1, TCP, "internet", NULL), 0);
+	ck_assert_int_eq(eval(p, "140.82.127.255", 1, TCP, "internet", NULL), 0);
+	ck_assert_int_eq(eval(p, "140.82.128.0", 1, TCP, "internet", NULL), 2);
+	ck_assert_int_eq(eval(p, "140.82.111.255", 1, TCP, "internet", NULL), 2);
+	ck_assert_int_eq(eval(p, "10.1.2.3", 1, TCP, "internet", NULL), 1);
+	ck_assert_int_eq(eval(p, "10.1.2.2", 1, TCP, "internet", NULL), 3);
+	ck_assert_int_eq(eval(p, "10.1.2.4", 1, TCP, "internet", NULL), 3);
+	ck_assert_int_eq(eval(p, "255.255.255.255", 1, TCP, "internet", NULL), 2);
+	ck_assert_int_eq(eval(p, "127.255.255.255", 1, TCP, "internet", NULL), 3);
+	ck_assert_int_eq(eval(p, "0.0.0.0", 1, TCP, "internet", NULL), 3);
+	natgw_policy_free(p);
+}
+END_TEST
+
+START_TEST(test_eval_ports)
+{
+	struct natgw_policy *p = parse_ok("{\"default\": \"allow\", \"rules\": ["
+		"{\"action\": \"deny\", \"port\": \"1024-65535\"},"
+		"{\"action\": \"deny\", \"port\": [0, \"22\"]},"
+		"{\"action\": \"deny\", \"proto\": \"udp\"}"
+		"]}");
+
+	ck_assert_int_eq(eval(p, "1.2.3.4", 1023, TCP, "internet", NULL), -1);
+	ck_assert_int_eq(eval(p, "1.2.3.4", 1024, TCP, "internet", NULL), 0);
+	ck_assert_int_eq(eval(p, "1.2.3.4", 65535, UDP, "internet", NULL), 0);
+	ck_assert_int_eq(eval(p, "1.2.3.4", 0, TCP, "internet", NULL), 1);
+	ck_assert_int_eq(eval(p, "1.2.3.4", 22, TCP, "internet", NULL), 1);
+	ck_assert_int_eq(eval(p, "1.2.3.4", 21, TCP, "internet", NULL), -1);
+	ck_assert_int_eq(eval(p, "1.2.3.4", 21, UDP, "internet", NULL), 2);
+	/* ICMP has no port: a port rule never matches it, whatever its identifier */
+	ck_assert_int_eq(eval(p, "1.2.3.4", 2000, ICMP, "internet", NULL), -1);
+	ck_assert_int_eq(eval(p, "1.2.3.4", 0, ICMP, "internet", NULL), -1);
+	/* nor another protocol */
+	ck_assert_int_eq(eval(p, "1.2.3.4", 2000, 47, "internet", NULL), -1);
+	natgw_policy_free(p);
+}
+END_TEST
+
+/* Host patterns: fnmatch globs, any case, trailing dots; no name, no match. */
+START_TEST(test_eval_hosts)
+{
+	struct natgw_policy *p = parse_ok("{\"default\": \"allow\", \"rules\": ["
+		"{\"action\": \"deny\", \"host\": \"*.AmazonAWS.com\"},"
+		"{\"action\": \"deny\", \"host\": \"api.github.com\"},"
+		"{\"action\": \"deny\", \"host\": \"cdn[0-9].example.net\"},"
+		"{\"action\": \"deny\", \"host\": \"*\"}"
+		"]}");
+
+	ck_assert_int_eq(eval(p, "1.2.3.4", 443, TCP, "s3", "s3.us-east-1.amazonaws.com"), 0);
+	ck_assert_int_eq(eval(p, "1.2.3.4", 443, TCP, "s3", "S3.US-EAST-1.AMAZONAWS.COM."), 0);
+	/* '*' crosses dots, but the pattern's dot must be there */
+	ck_assert_int_eq(eval(p, "1.2.3.4", 443, TCP, "aws", "a.b.c.amazonaws.com"), 0);
+	ck_assert_int_eq(eval(p, "1.2.3.4", 443, TCP, "aws", "amazonaws.com"), 3);
+	ck_assert_int_eq(eval(p, "1.2.3.4", 443, TCP, "aws", "xamazonaws.com"), 3);
+	ck_assert_int_eq(eval(p, "1.2.3.4", 443, TCP, "internet", "API.GitHub.com"), 1);
+	ck_assert_int_eq(eval(p, "1.2.3.4", 443, TCP, "internet", "api.github.com."), 1);
+	ck_assert_int_eq(eval(p, "1.2.3.4", 443, TCP, "internet", "api.github.co"), 3);
+	ck_assert_int_eq(eval(p, "1.2.3.4", 443, TCP, "internet", "cdn7.example.net"), 2);
+	ck_assert_int_eq(eval(p, "1.2.3.4", 443, TCP, "internet", "cdnx.example.net"), 3);
+	/* a destination without a name matches no host rule, "*" included */
+	ck_assert_int_eq(eval(p, "1.2.3.4", 443, TCP, "s3", NULL), -1);
+	ck_assert_int_eq(eval(p, "1.2.3.4", 443, TCP, "s3", ""), -1);
+	ck_assert_int_eq(eval(p, "1.2.3.4", 443, TCP, "s3", "."), -1);
+	natgw_policy_free(p);
+}
+END_TEST
+
+/* Service and class; an unknown service id counts as the internet. */
+START_TEST(test_eval_services)
+{
+	struct natgw_policy *p = parse_ok("{\"default\": \"deny\", \"rules\": ["
+		"{\"action\": \"allow\", \"class\": \"internet\"},"
+		"{\"action\": \"allow\", \"class\": \"aws\", \"proto\": \"tcp\"}"
+		"]}");
+	struct natgw_policy_dest d = dest("1.2.3.4", 443, TCP, "internet", NULL);
+
+	ck_assert_int_eq(natgw_policy_eval(p, &d), 0);
+	d.service = 250;
+	ck_assert_int_eq(natgw_policy_eval(p, &d), 0);
+	ck_assert_int_eq(eval(p, "1.2.3.4", 443, TCP, "ecr.dkr", NULL), 1);
+	ck_assert_int_eq(eval(p, "1.2.3.4", 443, TCP, "cloudfront", NULL), 1);
+	ck_assert_int_eq(eval(p, "1.2.3.4", 443, UDP, "ecr.dkr", NULL), -1);
+	ck_assert_int_eq(eval(p, "1.2.3.4", 443, TCP, "s3", NULL), -1);
+	natgw_policy_free(p);
+}
+END_TEST
+
+/* natgw_policy_json() reads back to the same policy, normalised. */
+START_TEST(test_json_round_trip)
+{
+	const char *text = "{\"default\": \"allow\", \"description\": \"x\", \"rules\": ["
+		"{\"action\": \"deny\", \"service\": [\"ECR.DKR\", \"s3\"], \"class\": \"s3\"},"
+		"{\"name\": \"n\", \"action\": \"allow\", \"host\": [\"A.test\", \"*.B\"], "
+		"\"cidr\": [\"10.0.0.0/8\", \"1.2.3.4\", \"0.0.0.0/0\"], "
+		"\"port\": [443, \"80\", \"1-9\"], \"proto\": [\"udp\", \"tcp\"]}"
+		"]}";
+	struct natgw_policy *p = parse_ok(text), *q;
+	json_t *a, *b, *r1;
+	char *s;
+
+	ck_assert_int_eq(natgw_policy_json(p, &a), 0);
+	r1 = json_array_get(json_object_get(a, "rules"), 1);
+	ck_assert_str_eq(json_string_value(json_object_get(a, "default")), "allow");
+	ck_assert_str_eq(json_string_value(json_object_get(a, "description")), "x");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(
+		json_object_get(a, "rules"), 0), "name")), "rule 0");
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(r1, "host"), 0)),
+		"a.test");
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(r1, "cidr"), 1)),
+		"1.2.3.4/32");
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(r1, "cidr"), 2)),
+		"0.0.0.0/0");
+	ck_assert_int_eq(json_integer_value(json_array_get(json_object_get(r1, "port"), 1)), 80);
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(r1, "port"), 2)), "1-9");
+	s = json_dumps(a, 0);
+	ck_assert_ptr_nonnull(s);
+	q = parse_ok(s);
+	free(s);
+	ck_assert_int_eq(natgw_policy_json(q, &b), 0);
+	ck_assert_msg(json_equal(a, b), "the policy's JSON does not read back to itself");
+	json_decref(a);
+	json_decref(b);
+	natgw_policy_free(p);
+	natgw_policy_free(q);
+}
+END_TEST
+
+/* Every error: one line, naming the origin, the rule and the key. */
+START_TEST(test_parse_errors)
+{
+	static const struct {
+		const char *json, *what;
+	} bad[] = {
+		{"[]", "test: not a JSON object"},
+		{"{\"default\": \"deny\", \"rules\": [], \"rule\": 1}", "test: unknown key \"rule\""},
+		{"{\"rules\": []}", "test: no \"default\""},
+		{"{\"default\": \"deny\"}", "test: no \"rules\""},
+		{"{\"default\": \"maybe\", \"rules\": []}", "test: default: \"maybe\" is not"},
+		{"{\"default\": 1, \"rules\": []}", "test: default: not a string"},
+		{"{\"default\": \"deny\", \"rules\": {}}", "test: rules: not a list"},
+		{"{\"default\": \"deny\", \"rules\": [], \"description\": 3}", "description: not a"},
+		{"{\"default\": \"deny\", \"rules\": [3]}", "test: rules[0]: not an object"},
+		{"{\"default\": \"deny\", \"rules\": [{}]}", "test: rules[0]: no \"action\""},
+		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\"}, {\"action\": \"allow\", "
+			"\"ports\": 443}]}", "test: rules[1]: unknown key \"ports\""},
+		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"permit\"}]}",
+			"rules[0].action: \"permit\" is not \"allow\" or \"deny\""},
+		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"name\": \"\"}]}",
+			"rules[0].name: a name has 1 to 63"},
+		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"name\": 7}]}",
+			"rules[0].name: not a string"},
+		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"name\": \"a\\tb\"}]}",
+			"rules[0].name: a name is printable"},
+		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"service\": \"s4\"}]}",
+			"rules[0].service: unknown service \"s4\""},
+		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"service\": [\"s3\", "
+			"\"nope\"]}]}", "rules[0].service[1]: unknown service \"nope\""},
+		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"service\": []}]}",
+			"rules[0].service: an empty list"},
+		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"service\": 3}]}",
+			"rules[0].service: not a string"},
+		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"class\": \"ec2\"}]}",
+			"rules[0].class: unknown class \"ec2\""},
+		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"class\": \"internet\", "
+			"\"service\": \"s3\"}]}", "rules[0]: no service is both"},
+		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"proto\": \"sctp\"}]}",
+			"rules[0].proto: unknown protocol \"sctp\""},
+		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"proto\": \"icmp\", "
+			"\"port\": 1}]}", "rules[0].port: an ICMP rule has no ports"},
+		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"host\": \"\"}]}",
+			"rules[0].host: a name pattern has 1 to 253"},
+		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"host\": \"a b\"}]}",
+			"rules[0].host: \"a b\": a name pattern is printable"},
+		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"host\": 1}]}",
+			"rules[0].host: not a string"},
+		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"cidr\": "
+			"\"140.82.112.6/20\"}]}", "rules[0].cidr: \"140.82.112.6/20\" has bits set past "
+			"its prefix (140.82.112.0/20?)"},
+		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"cidr\": \"1.2.3.0/33\"}]}",
+			"rules[0].cidr: \"1.2.3.0/33\" is not an IPv4 CIDR"},
+		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"cidr\": \"1.2.3/24\"}]}",
+			"is not an IPv4 CIDR"},
+		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"cidr\": \"1.2.3.0/\"}]}",
+			"is not an IPv4 CIDR"},
+		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"cidr\": \"1.2.3.0/8x\"}]}",
+			"is not an IPv4 CIDR"},
+		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"cidr\": \"::/0\"}]}",
+			"is not an IPv4 CIDR"},
+		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"cidr\": "
+			"\"1111111111111111111111\"}]}", "is not an IPv4 CIDR"},
+		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"cidr\": 10}]}",
+			"rules[0].cidr: not a string"},
+		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"port\": 70000}]}",
+			"rules[0].port: 70000 is not a port (0 to 65535)"},
+		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"port\": -1}]}",
+			"rules[0].port: -1 is not a port"},
+		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"port\": [443, "
+			"\"9-8\"]}]}", "rules[0].port[1]: \"9-8\": the range ends before it starts"},
+		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"port\": \"1-\"}]}",
+			"rules[0].port: \"1-\" is not a port range"},
+		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"port\": \"-1\"}]}",
+			"rules[0].port: \"-1\" is not a port"},
+		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"port\": \"1-65536\"}]}",
+			"is not a port range"},
+		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"port\": \"https\"}]}",
+			"rules[0].port: \"https\" is not a port"},
+		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"port\": \"80 \"}]}",
+			"rules[0].port: \"80 \" is not a port"},
+		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"port\": 4.5}]}",
+			"rules[0].port: not a port"},
+		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"action\": \"deny\"}]}",
+			"test:1:"},
+		{"{\"default\": \"deny\", \"rules\": [}", "test:1:"},
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		parse_bad(bad[i].json, bad[i].what);
+	ck_assert_ptr_null(natgw_policy_parse("{", NULL, err, sizeof(err)));
+	ck_assert_msg(strncmp(err, "policy:1:", 9) == 0, "%s", err);
+}
+END_TEST
+
+/* Append @p n rules (or CIDRs) to a string; @return it (free it). */
+static char *
+many(const char *head, const char *item, unsigned int n, const char *tail)
+{
+	size_t len = strlen(head) + n * (strlen(item) + 1) + strlen(tail) + 1;
+	char *s = malloc(len);
+	unsigned int i;
+
+	ck_assert_ptr_nonnull(s);
+	strcpy(s, head);
+	for (i = 0; i < n; i++) {
+		strcat(s, item);
+		if (i + 1 < n)
+			strcat(s, ",");
+	}
+	strcat(s, tail);
+	return s;
+}
+
+START_TEST(test_parse_limits)
+{
+	const char *rule = "{\"action\": \"allow\", \"port\": 1}";
+	struct natgw_policy *p;
+	char *s;
+
+	s = many("{\"default\": \"deny\", \"rules\": [", rule, NATGW_POLICY_MAX_RULES, "]}");
+	p = parse_ok(s);
+	ck_assert_uint_eq(natgw_policy_rule_count(p), NATGW_POLICY_MAX_RULES);
+	ck_assert_int_eq(eval(p, "1.1.1.1", 1, TCP, "internet", NULL), 0);
+	ck_assert_int_eq(eval(p, "1.1.1.1", 2, TCP, "internet", NULL), -1);
+	natgw_policy_free(p);
+	free(s);
+	s = many("{\"default\": \"deny\", \"rules\": [", rule, NATGW_POLICY_MAX_RULES + 1, "]}");
+	parse_bad(s, "rules: 1025 rules, at most 1024");
+	free(s);
+
+	s = many("{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"cidr\": [",
+		"\"10.0.0.0/8\"", NATGW_POLICY_MAX_LIST, "]}]}");
+	p = parse_ok(s);
+	natgw_policy_free(p);
+	free(s);
+	s = many("{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"cidr\": [",
+		"\"10.0.0.0/8\"", NATGW_POLICY_MAX_LIST + 1, "]}]}");
+	parse_bad(s, "rules[0].cidr: more than 256 items");
+	free(s);
+}
+END_TEST
+
+/* Write @p text to a new temporary file; @return its path (static). */
+static const char *
+temp_file(const char *text)
+{
+	static char path[64];
+	FILE *f;
+	int fd;
+
+	snprintf(path, sizeof(path), "/tmp/natgw-policy-XXXXXX");
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	f = fdopen(fd, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_ge(fputs(text, f), 0);
+	ck_assert_int_eq(fclose(f), 0);
+	return path;
+}
+
+START_TEST(test_load_file)
+{
+	struct natgw_policy *p;
+	const char *path;
+	char want[128];
+
+	path = temp_file("{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", "
+		"\"service\": \"s3\"}]}");
+	p = natgw_policy_load(path, err, sizeof(err));
+	ck_assert_msg(p != NULL, "%s", err);
+	ck_assert_str_eq(natgw_policy_origin(p), path);
+	ck_assert_int_eq(eval(p, "1.1.1.1", 1, TCP, "s3", NULL), 0);
+	natgw_policy_free(p);
+	unlink(path);
+
+	/* errors name the file, the rule and the key */
+	path = temp_file("{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\"},\n"
+		"{\"action\": \"allow\"}, {\"action\": \"deny\"}, {\"action\": \"allow\", "
+		"\"port\": 70000}]}");
+	ck_assert_ptr_null(natgw_policy_load(path, err, sizeof(err)));
+	snprintf(want, sizeof(want), "%s: rules[3].port: 70000 is not a port (0 to 65535)", path);
+	ck_assert_str_eq(err, want);
+	unlink(path);
+
+	path = temp_file("{\"default\": \"deny\",\n  \"rules\": [,]}");
+	ck_assert_ptr_null(natgw_policy_load(path, err, sizeof(err)));
+	snprintf(want, sizeof(want), "%s:2:", path);
+	ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "%s", err);
+	unlink(path);
+
+	ck_assert_ptr_null(natgw_policy_load("/nonexistent/policy.json", err, sizeof(err)));
+	ck_assert_str_eq(err, "/nonexistent/policy.json: No such file or directory");
+}
+END_TEST
+
+/* The shipped example: the sample's intended egress. */
+START_TEST(test_example_policy)
+{
+	struct natgw_policy *p = natgw_policy_load(NATGW_BUILDDATA "/policy-example.json", err,
+		sizeof(err));
+
+	ck_assert_msg(p != NULL, "%s", err);
+	ck_assert_uint_eq(natgw_policy_rule_count(p), 5);
+	ck_assert_int_eq(natgw_policy_rule_action(p, -1), NATGW_POLICY_DENY);
+	ck_assert_int_eq(eval(p, "52.217.84.12", 443, TCP, "s3",
+		"prod-us-east-1-starport-layer-bucket.s3.us-east-1.amazonaws.com"), 0);
+	ck_assert_int_eq(eval(p, "3.218.182.10", 443, TCP, "dynamodb", NULL), 0);
+	ck_assert_int_eq(eval(p, "52.46.145.20", 443, TCP, "ecr.api", NULL), 1);
+	ck_assert_int_eq(eval(p, "44.213.79.104", 443, TCP, "ecr.dkr", NULL), 1);
+	ck_assert_int_eq(eval(p, "52.94.133.131", 443, TCP, "ecs", NULL), 2);
+	ck_assert_int_eq(eval(p, "52.94.229.7", 443, TCP, "logs", NULL), 3);
+	ck_assert_int_eq(eval(p, "140.82.112.6", 443, TCP, "internet", "api.github.com"), 4);
+	ck_assert_str_eq(natgw_policy_rule_label(p, 4), "GitHub API");
+	/* what the sample also does: a metrics burst, public DNS */
+	ck_assert_int_eq(eval(p, "198.51.100.77", 8125, UDP, "internet", "metrics.example.net"),
+		-1);
+	ck_assert_int_eq(eval(p, "8.8.8.8", 53, UDP, "internet", NULL), -1);
+	ck_assert_int_eq(eval(p, "140.82.112.6", 80, TCP, "internet", "api.github.com"), -1);
+	natgw_policy_free(p);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("policy");
+	TCase *tc = tcase_create("file");
+
+	tcase_add_test(tc, test_parse_kinds);
+	tcase_add_test(tc, test_json_round_trip);
+	tcase_add_test(tc, test_parse_errors);
+	tcase_add_test(tc, test_parse_limits);
+	tcase_add_test(tc, test_load_file);
+	tcase_add_test(tc, test_example_policy);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("eval");
+	tcase_add_test(tc, test_eval_first_match_and);
+	tcase_add_test(tc, test_eval_cidr_edges);
+	tcase_add_test(tc, test_eval_ports);
+	tcase_add_test(tc, test_eval_hosts);
+	tcase_add_test(tc, test_eval_services);
+	suite_add_tcase(s, tc);
+	return natgw_test_run(s);
+}
