@@ -125,4 +125,109 @@ bool natgw_policy_allows(const struct natgw_policy *p, const struct natgw_policy
  */
 int natgw_policy_json(const struct natgw_policy *p, json_t **out);
 
+/* ------------------------------------------------------------ the tally */
+
+/** The three designs a tally compares. */
+enum natgw_policy_design {
+	NATGW_POLICY_NAT,       /**< "nat": every session flows */
+	NATGW_POLICY_BLACKHOLE, /**< "blackhole": no NAT route, nothing flows */
+	NATGW_POLICY_ENDPOINTS, /**< "endpoints": endpoints only, with the policy */
+	NATGW_POLICY_N_DESIGNS
+};
+
+/** What happened to a session in a design. */
+enum natgw_policy_outcome {
+	NATGW_POLICY_FLOW_WANTED, /**< "flow_wanted": flows, the policy allows it */
+	NATGW_POLICY_VIOLATION,   /**< "violations": flows, the policy denies it */
+	NATGW_POLICY_BLOCKED,     /**< "blocked": blocked, the policy denies it (good) */
+	NATGW_POLICY_BROKEN,      /**< "broken": blocked, the policy allows it */
+	NATGW_POLICY_N_OUTCOMES
+};
+
+/** Sessions and their traffic. */
+struct natgw_policy_count {
+	uint64_t sessions;
+	uint64_t packets;
+	uint64_t bytes;
+};
+
+/**
+ * An accumulator of a run's sessions against one policy. It keeps the
+ * counts of each design and outcome, each rule's sessions (what it decided;
+ * for a deny rule, the NAT design's violations), and two bounded lists of
+ * destinations ranked by bytes, with an "other" bucket each so that their
+ * totals stay exact: the NAT design's violations, and the endpoints design's
+ * broken sessions. One writer; tallies of several workers add up with
+ * natgw_policy_tally_merge().
+ */
+struct natgw_policy_tally;
+
+/**
+ * Make a tally for @p p (which must outlive it).
+ * @param max_dests destinations each list keeps (0: NATGW_POLICY_TALLY_DESTS;
+ *   at most NATGW_POLICY_TALLY_DESTS_MAX). A full list makes room for a
+ *   destination whose session brings more bytes than the smallest kept one
+ *   has by moving that one into "other".
+ * @return the tally (free with natgw_policy_tally_free()), or NULL (no memory,
+ *   @p max_dests too large).
+ */
+struct natgw_policy_tally *natgw_policy_tally_create(const struct natgw_policy *p,
+		unsigned int max_dests);
+
+/** Free a tally; NULL is fine. */
+void natgw_policy_tally_free(struct natgw_policy_tally *t);
+
+/**
+ * Add one session (flow) of the run: @p pkts and @p bytes are its packets and
+ * IP bytes, both directions.
+ * @param p the tally's policy
+ * @param via_gateway_endpoint in the endpoints design a gateway endpoint
+ *   (S3, DynamoDB) reaches @p d
+ * @param via_interface_endpoint in the endpoints design one of the chosen
+ *   interface endpoints reaches @p d
+ */
+void natgw_policy_tally_add(struct natgw_policy_tally *t, const struct natgw_policy *p,
+		const struct natgw_policy_dest *d, uint64_t pkts, uint64_t bytes,
+		bool via_gateway_endpoint, bool via_interface_endpoint);
+
+/**
+ * Add @p src (a worker's tally of the same policy) into @p dst; @p src is
+ * unchanged. The destination lists merge as if @p src's kept destinations
+ * had been added one by one; its "other" adds to @p dst's.
+ * @return 0, or -1 if the tallies are of different policies (@p dst unchanged).
+ */
+int natgw_policy_tally_merge(struct natgw_policy_tally *dst,
+		const struct natgw_policy_tally *src);
+
+/** @return the sessions of design @p d with outcome @p o (NULL out of range). */
+const struct natgw_policy_count *natgw_policy_tally_count(const struct natgw_policy_tally *t,
+		enum natgw_policy_design d, enum natgw_policy_outcome o);
+
+/** @return the sessions rule @p idx decided (-1: the default; NULL out of range). */
+const struct natgw_policy_count *natgw_policy_tally_rule(const struct natgw_policy_tally *t,
+		int idx);
+
+/** @return "nat", "blackhole", "endpoints", or NULL. */
+const char *natgw_policy_design_name(enum natgw_policy_design d);
+
+/** @return "flow_wanted", "violations", "blocked", "broken", or NULL. */
+const char *natgw_policy_outcome_name(enum natgw_policy_outcome o);
+
+/**
+ * The tally as JSON (report.json's "policy"; docs/policy.md has the
+ * structure): the policy, each design's four outcomes, every rule's sessions,
+ * the violations by rule, and both destination lists, largest first.
+ * @return 0, or -1 (no memory).
+ */
+int natgw_policy_tally_json(const struct natgw_policy_tally *t, const struct natgw_policy *p,
+		json_t **out);
+
+/**
+ * A few lines for a person: what the NAT let through against the policy (by
+ * rule, and the top destinations), what the blackhole breaks, what the
+ * endpoints design breaks (and its top destinations).
+ */
+void natgw_policy_tally_print(const struct natgw_policy_tally *t, const struct natgw_policy *p,
+		FILE *f);
+
 #endif /* NATGW_POLICY_H */

@@ -529,6 +529,353 @@ START_TEST(test_example_policy)
 }
 END_TEST
 
+/* ------------------------------------------------------------ the tally */
+
+/* The designs' run: default deny, and five rules. */
+static const char *run_policy = "{\"default\": \"deny\", \"rules\": ["
+	"{\"name\": \"no exfil bucket\", \"action\": \"deny\", \"host\": \"exfil.s3.*\"},"
+	"{\"name\": \"storage\", \"action\": \"allow\", \"class\": [\"s3\", \"dynamodb\"]},"
+	"{\"action\": \"allow\", \"service\": \"ecr.api\"},"
+	"{\"action\": \"allow\", \"service\": \"logs\"},"
+	"{\"name\": \"github\", \"action\": \"allow\", \"host\": \"api.github.com\", "
+	"\"proto\": \"tcp\", \"port\": 443}"
+	"]}";
+
+/* One session of the run. */
+struct sess {
+	const char *ip;
+	uint16_t port;
+	uint8_t proto;
+	const char *service, *name;
+	uint64_t pkts, bytes;
+	bool gw, iface;
+};
+
+/*
+ * The run, with what each session is in each design (policy decision; nat,
+ * blackhole, endpoints):
+ *  s3 layer      allow (storage)      flows wanted; broken; flows (gateway ep)
+ *  dynamodb      allow (storage)      flows wanted; broken; flows (gateway ep)
+ *  ecr.api       allow (rule 2)       flows wanted; broken; flows (interface ep)
+ *  api.github    allow (github)       flows wanted; broken; broken (no endpoint)
+ *  metrics       deny (default)       violation;    blocked; blocked
+ *  logs          allow (rule 3)       flows wanted; broken; broken (logs not chosen)
+ *  exfil bucket  deny (no exfil)      violation;    blocked; blocked (endpoint policy)
+ */
+static const struct sess run[] = {
+	{"52.217.84.12", 443, TCP, "s3", "layers.s3.us-east-1.amazonaws.com", 100, 100000,
+		true, false},
+	{"3.218.182.10", 443, TCP, "dynamodb", "dynamodb.us-east-1.amazonaws.com", 20, 5000,
+		true, false},
+	{"52.46.145.20", 443, TCP, "ecr.api", "api.ecr.us-east-1.amazonaws.com", 10, 3000,
+		false, true},
+	{"140.82.112.6", 443, TCP, "internet", "api.github.com", 30, 25000, false, false},
+	{"198.51.100.77", 8125, UDP, "internet", "metrics.example.net", 1500, 2100000,
+		false, false},
+	{"52.94.229.7", 443, TCP, "logs", "logs.us-east-1.amazonaws.com", 50, 40000,
+		false, false},
+	{"52.217.1.2", 443, TCP, "s3", "exfil.s3.us-east-1.amazonaws.com", 40, 50000,
+		true, false},
+};
+#define N_RUN (sizeof(run) / sizeof(run[0]))
+
+static void
+add_sess(struct natgw_policy_tally *t, const struct natgw_policy *p, const struct sess *s)
+{
+	struct natgw_policy_dest d = dest(s->ip, s->port, s->proto, s->service, s->name);
+
+	natgw_policy_tally_add(t, p, &d, s->pkts, s->bytes, s->gw, s->iface);
+}
+
+static void
+ck_count(const struct natgw_policy_tally *t, enum natgw_policy_design d,
+		enum natgw_policy_outcome o, uint64_t sessions, uint64_t pkts, uint64_t bytes)
+{
+	const struct natgw_policy_count *c = natgw_policy_tally_count(t, d, o);
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert_msg(c->sessions == sessions && c->packets == pkts && c->bytes == bytes,
+		"%s %s: %lu sessions %lu packets %lu bytes, expected %lu %lu %lu",
+		natgw_policy_design_name(d), natgw_policy_outcome_name(o),
+		(unsigned long)c->sessions, (unsigned long)c->packets, (unsigned long)c->bytes,
+		(unsigned long)sessions, (unsigned long)pkts, (unsigned long)bytes);
+}
+
+static void
+ck_rule(const struct natgw_policy_tally *t, int idx, uint64_t sessions, uint64_t bytes)
+{
+	const struct natgw_policy_count *c = natgw_policy_tally_rule(t, idx);
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert_msg(c->sessions == sessions && c->bytes == bytes,
+		"rule %d: %lu sessions %lu bytes, expected %lu %lu", idx,
+		(unsigned long)c->sessions, (unsigned long)c->bytes, (unsigned long)sessions,
+		(unsigned long)bytes);
+}
+
+/*
+ * By hand: wanted = s3 + dynamodb + ecr.api + github + logs = 5 sessions,
+ * 100+20+10+30+50 = 210 packets, 100000+5000+3000+25000+40000 = 173000 bytes;
+ * denied = metrics + exfil = 2 sessions, 1540 packets, 2150000 bytes.
+ * Endpoints: s3 + dynamodb + ecr.api flow (3, 130, 108000); github + logs are
+ * broken (2, 80, 65000); the denied two are blocked.
+ */
+static void
+ck_run_totals(const struct natgw_policy_tally *t)
+{
+	ck_count(t, NATGW_POLICY_NAT, NATGW_POLICY_FLOW_WANTED, 5, 210, 173000);
+	ck_count(t, NATGW_POLICY_NAT, NATGW_POLICY_VIOLATION, 2, 1540, 2150000);
+	ck_count(t, NATGW_POLICY_NAT, NATGW_POLICY_BLOCKED, 0, 0, 0);
+	ck_count(t, NATGW_POLICY_NAT, NATGW_POLICY_BROKEN, 0, 0, 0);
+	ck_count(t, NATGW_POLICY_BLACKHOLE, NATGW_POLICY_FLOW_WANTED, 0, 0, 0);
+	ck_count(t, NATGW_POLICY_BLACKHOLE, NATGW_POLICY_VIOLATION, 0, 0, 0);
+	ck_count(t, NATGW_POLICY_BLACKHOLE, NATGW_POLICY_BLOCKED, 2, 1540, 2150000);
+	ck_count(t, NATGW_POLICY_BLACKHOLE, NATGW_POLICY_BROKEN, 5, 210, 173000);
+	ck_count(t, NATGW_POLICY_ENDPOINTS, NATGW_POLICY_FLOW_WANTED, 3, 130, 108000);
+	ck_count(t, NATGW_POLICY_ENDPOINTS, NATGW_POLICY_VIOLATION, 0, 0, 0);
+	ck_count(t, NATGW_POLICY_ENDPOINTS, NATGW_POLICY_BLOCKED, 2, 1540, 2150000);
+	ck_count(t, NATGW_POLICY_ENDPOINTS, NATGW_POLICY_BROKEN, 2, 80, 65000);
+	ck_rule(t, 0, 1, 50000);
+	ck_rule(t, 1, 2, 105000);
+	ck_rule(t, 2, 1, 3000);
+	ck_rule(t, 3, 1, 40000);
+	ck_rule(t, 4, 1, 25000);
+	ck_rule(t, -1, 1, 2100000);
+}
+
+static json_t *
+get(json_t *o, const char *path)
+{
+	char key[64], *dot;
+
+	while ((dot = strchr(path, '.')) != NULL) {
+		snprintf(key, sizeof(key), "%.*s", (int)(dot - path), path);
+		o = json_is_array(o) ? json_array_get(o, strtoul(key, NULL, 10)) :
+			json_object_get(o, key);
+		path = dot + 1;
+	}
+	o = json_is_array(o) ? json_array_get(o, strtoul(path, NULL, 10)) : json_object_get(o, path);
+	ck_assert_msg(o != NULL, "no %s", path);
+	return o;
+}
+
+#define ck_jint(o, path, v) ck_assert_int_eq(json_integer_value(get(o, path)), v)
+#define ck_jstr(o, path, v) ck_assert_str_eq(json_string_value(get(o, path)), v)
+
+START_TEST(test_designs)
+{
+	struct natgw_policy *p = parse_ok(run_policy);
+	struct natgw_policy_tally *t = natgw_policy_tally_create(p, 0);
+	json_t *j, *back;
+	unsigned int i;
+	char *s;
+
+	ck_assert_ptr_nonnull(t);
+	for (i = 0; i < N_RUN; i++)
+		add_sess(t, p, &run[i]);
+	ck_run_totals(t);
+	ck_assert_ptr_null(natgw_policy_tally_count(t, NATGW_POLICY_N_DESIGNS, 0));
+	ck_assert_ptr_null(natgw_policy_tally_count(t, 0, NATGW_POLICY_N_OUTCOMES));
+	ck_assert_ptr_null(natgw_policy_tally_rule(t, 5));
+	ck_assert_ptr_null(natgw_policy_tally_rule(t, -2));
+
+	ck_assert_int_eq(natgw_policy_tally_json(t, p, &j), 0);
+	/* the JSON is JSON, and says what the counters say */
+	s = json_dumps(j, 0);
+	back = json_loads(s, 0, NULL);
+	free(s);
+	ck_assert(json_equal(j, back));
+	json_decref(back);
+	ck_jstr(j, "default", "deny");
+	ck_jstr(j, "policy.origin", "test");
+	ck_jstr(j, "policy.rules.0.host", "exfil.s3.*");
+	ck_jint(j, "designs.nat.flow_wanted.sessions", 5);
+	ck_jint(j, "designs.nat.violations.bytes", 2150000);
+	ck_jint(j, "designs.blackhole.broken.packets", 210);
+	ck_jint(j, "designs.endpoints.flow_wanted.bytes", 108000);
+	ck_jint(j, "designs.endpoints.broken.sessions", 2);
+	ck_jint(j, "designs.endpoints.violations.sessions", 0);
+	ck_assert_uint_eq(json_array_size(get(j, "rules")), 6);
+	ck_jstr(j, "rules.1.label", "storage");
+	ck_jint(j, "rules.1.bytes", 105000);
+	ck_jint(j, "rules.5.index", -1);
+	ck_jstr(j, "rules.5.action", "deny");
+	/* violations by rule: the deny rules that decided, most bytes first */
+	ck_assert_uint_eq(json_array_size(get(j, "violations_by_rule")), 2);
+	ck_jstr(j, "violations_by_rule.0.label", "default");
+	ck_jint(j, "violations_by_rule.0.bytes", 2100000);
+	ck_jstr(j, "violations_by_rule.1.label", "no exfil bucket");
+	ck_jint(j, "violations_by_rule.1.index", 0);
+	/* by destination */
+	ck_jint(j, "violations_by_destination.max", NATGW_POLICY_TALLY_DESTS);
+	ck_assert_uint_eq(json_array_size(get(j, "violations_by_destination.destinations")), 2);
+	ck_jstr(j, "violations_by_destination.destinations.0.destination", "metrics.example.net");
+	ck_jstr(j, "violations_by_destination.destinations.0.ip", "198.51.100.77");
+	ck_jstr(j, "violations_by_destination.destinations.0.service", "internet");
+	ck_jint(j, "violations_by_destination.destinations.0.packets", 1500);
+	ck_jstr(j, "violations_by_destination.destinations.1.destination",
+		"exfil.s3.us-east-1.amazonaws.com");
+	ck_jstr(j, "violations_by_destination.destinations.1.class", "s3");
+	ck_jint(j, "violations_by_destination.other.sessions", 0);
+	ck_jint(j, "violations_by_destination.other.destinations", 0);
+	ck_jstr(j, "broken_by_destination.destinations.0.destination",
+		"logs.us-east-1.amazonaws.com");
+	ck_jstr(j, "broken_by_destination.destinations.1.destination", "api.github.com");
+	ck_jint(j, "broken_by_destination.destinations.1.bytes", 25000);
+	json_decref(j);
+
+	natgw_policy_tally_free(t);
+	natgw_policy_free(p);
+}
+END_TEST
+
+/* Workers' tallies add up to one fed everything; different policies do not merge. */
+START_TEST(test_merge)
+{
+	struct natgw_policy *p = parse_ok(run_policy), *q = parse_ok(run_policy);
+	struct natgw_policy_tally *all = natgw_policy_tally_create(p, 0);
+	struct natgw_policy_tally *w[2] = {natgw_policy_tally_create(p, 0),
+		natgw_policy_tally_create(p, 0)};
+	struct natgw_policy_tally *other = natgw_policy_tally_create(q, 0);
+	json_t *a, *b;
+	unsigned int i;
+
+	for (i = 0; i < N_RUN; i++) {
+		add_sess(all, p, &run[i]);
+		add_sess(w[i % 2], p, &run[i]);
+		add_sess(w[0], p, &run[4]); /* the metrics destination on both */
+		add_sess(all, p, &run[4]);
+	}
+	add_sess(w[1], p, &run[4]);
+	add_sess(all, p, &run[4]);
+	ck_assert_int_eq(natgw_policy_tally_merge(w[0], w[1]), 0);
+	ck_assert_int_eq(natgw_policy_tally_json(all, p, &a), 0);
+	ck_assert_int_eq(natgw_policy_tally_json(w[0], p, &b), 0);
+	ck_assert_msg(json_equal(a, b), "merged tallies differ from one tally");
+	ck_jint(a, "violations_by_destination.destinations.0.sessions", 1 + N_RUN + 1);
+	json_decref(a);
+	json_decref(b);
+	ck_assert_int_eq(natgw_policy_tally_merge(w[0], other), -1);
+	natgw_policy_tally_free(all);
+	natgw_policy_tally_free(w[0]);
+	natgw_policy_tally_free(w[1]);
+	natgw_policy_tally_free(other);
+	natgw_policy_free(p);
+	natgw_policy_free(q);
+}
+END_TEST
+
+/* Sum a list's destinations and its other bucket. */
+static void
+list_sum(json_t *list, struct natgw_policy_count *c)
+{
+	json_t *e;
+	size_t i;
+
+	c->sessions = json_integer_value(get(list, "other.sessions"));
+	c->packets = json_integer_value(get(list, "other.packets"));
+	c->bytes = json_integer_value(get(list, "other.bytes"));
+	json_array_foreach(get(list, "destinations"), i, e) {
+		c->sessions += json_integer_value(get(e, "sessions"));
+		c->packets += json_integer_value(get(e, "packets"));
+		c->bytes += json_integer_value(get(e, "bytes"));
+	}
+}
+
+/* A list of 4 with 40 destinations: the largest kept, the totals exact. */
+START_TEST(test_bounded_destinations)
+{
+	struct natgw_policy *p = parse_ok("{\"default\": \"deny\", \"rules\": ["
+		"{\"action\": \"allow\", \"class\": \"s3\"}]}");
+	struct natgw_policy_tally *t = natgw_policy_tally_create(p, 4);
+	struct natgw_policy_count sum;
+	struct natgw_policy_dest d;
+	char name[32], ip[16];
+	unsigned int i, k;
+	json_t *j;
+
+	ck_assert_ptr_null(natgw_policy_tally_create(p, NATGW_POLICY_TALLY_DESTS_MAX + 1));
+	ck_assert_ptr_nonnull(t);
+	/* 20 named destinations with 1000 × a scrambled rank bytes, 20 unnamed with
+	 * the same and service aws; destination 17 twice (named). */
+	for (i = 0; i < 20; i++) {
+		k = (i * 7) % 20 + 1;
+		snprintf(name, sizeof(name), "Host%u.example.", k);
+		d = dest("192.0.2.1", 443, TCP, "internet", name);
+		natgw_policy_tally_add(t, p, &d, k, 1000 * k, false, false);
+		snprintf(ip, sizeof(ip), "10.0.0.%u", k);
+		d = dest(ip, 443, TCP, "aws", NULL);
+		natgw_policy_tally_add(t, p, &d, k, 1000 * k + 1, false, false);
+	}
+	d = dest("192.0.2.2", 443, TCP, "internet", "host17.example");
+	natgw_policy_tally_add(t, p, &d, 1, 500, false, false);
+	/* a destination with the same name but another service is another one */
+	d = dest("192.0.2.2", 443, TCP, "ecr.dkr", "host20.example");
+	natgw_policy_tally_add(t, p, &d, 1, 1, false, false);
+
+	ck_assert_int_eq(natgw_policy_tally_json(t, p, &j), 0);
+	list_sum(get(j, "violations_by_destination"), &sum);
+	ck_assert_uint_eq(sum.sessions, 42);
+	ck_assert_uint_eq(sum.packets, 2 * 210 + 2);
+	ck_assert_uint_eq(sum.bytes, 2 * 210000 + 20 + 501);
+	ck_assert_uint_eq(sum.bytes, natgw_policy_tally_count(t, NATGW_POLICY_NAT,
+		NATGW_POLICY_VIOLATION)->bytes);
+	ck_assert_uint_eq(json_array_size(get(j, "violations_by_destination.destinations")), 4);
+	ck_jstr(j, "violations_by_destination.destinations.0.destination", "10.0.0.20");
+	ck_jstr(j, "violations_by_destination.destinations.0.service", "aws");
+	ck_assert(!json_is_true(get(j, "violations_by_destination.destinations.0.named")));
+	ck_jstr(j, "violations_by_destination.destinations.1.destination", "host20.example");
+	ck_jint(j, "violations_by_destination.destinations.1.bytes", 20000);
+	ck_jstr(j, "violations_by_destination.destinations.2.destination", "10.0.0.19");
+	ck_jstr(j, "violations_by_destination.destinations.3.destination", "host19.example");
+	ck_jint(j, "violations_by_destination.other.sessions", 38);
+	ck_assert_int_gt(json_integer_value(get(j, "violations_by_destination.other.destinations")),
+		0);
+	/* nothing was broken in the endpoints design: the denied are blocked */
+	ck_assert_uint_eq(json_array_size(get(j, "broken_by_destination.destinations")), 0);
+	json_decref(j);
+	natgw_policy_tally_free(t);
+	natgw_policy_free(p);
+}
+END_TEST
+
+START_TEST(test_print)
+{
+	struct natgw_policy *p = parse_ok(run_policy);
+	struct natgw_policy_tally *t = natgw_policy_tally_create(p, 0);
+	char *buf = NULL;
+	size_t len = 0;
+	unsigned int i;
+	FILE *f;
+
+	for (i = 0; i < N_RUN; i++)
+		add_sess(t, p, &run[i]);
+	f = open_memstream(&buf, &len);
+	ck_assert_ptr_nonnull(f);
+	natgw_policy_tally_print(t, p, f);
+	fclose(f);
+	if (getenv("NATGW_TEST_SHOW") != NULL)
+		fputs(buf, stdout);
+	ck_assert_msg(strstr(buf, "Egress policy test: 5 rules, default deny\n") != NULL, "%s", buf);
+	ck_assert_msg(strstr(buf, "5 sessions (173.0 kB) wanted, 2 sessions (2.1 MB) against the "
+		"policy") != NULL, "%s", buf);
+	ck_assert_msg(strstr(buf, "denied by default: 1 session (2.1 MB)") != NULL, "%s", buf);
+	ck_assert_msg(strstr(buf, "denied by no exfil bucket: 1 session (50.0 kB)") != NULL, "%s",
+		buf);
+	ck_assert_msg(strstr(buf, "metrics.example.net") < strstr(buf, "exfil.s3.us-east-1"),
+		"%s", buf);
+	ck_assert_msg(strstr(buf, "blackhole") != NULL && strstr(buf, "(173.0 kB) wanted and "
+		"broken") != NULL, "%s", buf);
+	ck_assert_msg(strstr(buf, "3 sessions (108.0 kB) flow, 2 sessions (65.0 kB) wanted "
+		"but broken, 2 sessions (2.1 MB) blocked") != NULL, "%s", buf);
+	ck_assert_msg(strstr(buf, "api.github.com") != NULL, "%s", buf);
+	ck_assert_msg(strstr(buf, "(the others)") == NULL, "%s", buf);
+	free(buf);
+	natgw_policy_tally_free(t);
+	natgw_policy_free(p);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -548,6 +895,12 @@ main(void)
 	tcase_add_test(tc, test_eval_ports);
 	tcase_add_test(tc, test_eval_hosts);
 	tcase_add_test(tc, test_eval_services);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("tally");
+	tcase_add_test(tc, test_designs);
+	tcase_add_test(tc, test_merge);
+	tcase_add_test(tc, test_bounded_destinations);
+	tcase_add_test(tc, test_print);
 	suite_add_tcase(s, tc);
 	return natgw_test_run(s);
 }
