@@ -140,82 +140,84 @@ read_action(const json_t *v, const char *path, uint8_t *out, char *why, size_t n
 		json_string_value(v));
 }
 
-/* One item of "service", "class" or "proto": a name. */
+/* The index of a service, class or protocol name (any case), or -1. */
 static int
-read_name_item(const json_t *v, const char *path, const char *what, char *why, size_t n)
+service_index(const char *name)
 {
-	if (!json_is_string(v))
-		return fail(why, n, "%s: not a string (a %s name)", path, what);
-	return 0;
+	return natgw_dst_service_by_name(name);
 }
 
 static int
-read_services(struct policy_rule *r, const char *rule, json_t *v, char *why, size_t n)
+class_index(const char *name)
 {
-	char path[PATH_MAX_LEN];
-	size_t i;
-	int id;
-
-	for (i = 0; i < n_items(v); i++) {
-		json_t *it = item_at(v, i);
-
-		item_path(path, rule, "service", v, i);
-		if (read_name_item(it, path, "service", why, n) < 0)
-			return -1;
-		id = natgw_dst_service_by_name(json_string_value(it));
-		if (id < 0)
-			return fail(why, n, "%s: unknown service \"%s\" (docs/accounting.md lists "
-				"them)", path, json_string_value(it));
-		r->svc_given |= UINT64_C(1) << id;
-	}
-	return 0;
-}
-
-static int
-read_classes(struct policy_rule *r, const char *rule, json_t *v, char *why, size_t n)
-{
-	char path[PATH_MAX_LEN];
 	unsigned int c;
-	size_t i;
 
-	for (i = 0; i < n_items(v); i++) {
-		json_t *it = item_at(v, i);
-
-		item_path(path, rule, "class", v, i);
-		if (read_name_item(it, path, "class", why, n) < 0)
-			return -1;
-		for (c = 0; c < NATGW_DST_CLASS_MAX; c++)
-			if (strcasecmp(json_string_value(it),
-					natgw_dst_class_name((enum natgw_dst_class)c)) == 0)
-				break;
-		if (c == NATGW_DST_CLASS_MAX)
-			return fail(why, n, "%s: unknown class \"%s\" (internet, s3, dynamodb, aws)",
-				path, json_string_value(it));
-		r->class_given |= (uint8_t)(1u << c);
-	}
-	return 0;
+	for (c = 0; c < NATGW_DST_CLASS_MAX; c++)
+		if (strcasecmp(name, natgw_dst_class_name((enum natgw_dst_class)c)) == 0)
+			return (int)c;
+	return -1;
 }
 
 static int
-read_protos(struct policy_rule *r, const char *rule, json_t *v, char *why, size_t n)
+proto_index(const char *name)
+{
+	unsigned int k;
+
+	for (k = 0; k < N_PROTOS; k++)
+		if (strcasecmp(name, protos[k].name) == 0)
+			return (int)k;
+	return -1;
+}
+
+static const char *
+class_name(unsigned int c)
+{
+	return natgw_dst_class_name((enum natgw_dst_class)c);
+}
+
+static const char *
+proto_name(unsigned int k)
+{
+	return k < N_PROTOS ? protos[k].name : NULL;
+}
+
+/* The keys whose items are names, each a bit of a mask. */
+static const struct {
+	const char *key;
+	const char *what;  /* "unknown <what>" */
+	const char *known; /* what is known, for the error */
+	int (*index)(const char *name);
+	const char *(*name)(unsigned int index);
+} name_keys[] = {
+	{"service", "service", "docs/accounting.md lists them", service_index,
+		natgw_dst_service_name},
+	{"class", "class", "internet, s3, dynamodb, aws", class_index, class_name},
+	{"proto", "protocol", "tcp, udp, icmp", proto_index, proto_name},
+};
+#define N_NAME_KEYS (sizeof(name_keys) / sizeof(name_keys[0]))
+
+/* The names of @p v (name key @p k) as a mask of bits by index. */
+static int
+read_names(const char *rule, unsigned int k, json_t *v, uint64_t *mask, char *why, size_t n)
 {
 	char path[PATH_MAX_LEN];
-	unsigned int k;
+	const char *s;
 	size_t i;
+	int idx;
 
 	for (i = 0; i < n_items(v); i++) {
 		json_t *it = item_at(v, i);
 
-		item_path(path, rule, "proto", v, i);
-		if (read_name_item(it, path, "protocol", why, n) < 0)
-			return -1;
-		for (k = 0; k < N_PROTOS; k++)
-			if (strcasecmp(json_string_value(it), protos[k].name) == 0)
-				break;
-		if (k == N_PROTOS)
-			return fail(why, n, "%s: unknown protocol \"%s\" (tcp, udp, icmp)", path,
-				json_string_value(it));
-		r->protos |= protos[k].bit;
+		item_path(path, rule, name_keys[k].key, v, i);
+		if (!json_is_string(it))
+			return fail(why, n, "%s: not a string (a %s name)", path,
+				name_keys[k].what);
+		s = json_string_value(it);
+		idx = name_keys[k].index(s);
+		if (idx < 0)
+			return fail(why, n, "%s: unknown %s \"%s\" (%s)", path,
+				name_keys[k].what, s, name_keys[k].known);
+		*mask |= UINT64_C(1) << idx;
 	}
 	return 0;
 }
@@ -277,8 +279,8 @@ read_ports(const json_t *v, const char *path, struct policy_ports *pr, char *why
 
 	if (json_is_integer(v)) {
 		if (json_integer_value(v) < 0 || json_integer_value(v) > 65535)
-			return fail(why, n, "%s: %" JSON_INTEGER_FORMAT " is not a port (0 to 65535)",
-				path, json_integer_value(v));
+			return fail(why, n, "%s: %" JSON_INTEGER_FORMAT
+				" is not a port (0 to 65535)", path, json_integer_value(v));
 		pr->lo = pr->hi = (uint16_t)json_integer_value(v);
 		return 0;
 	}
@@ -338,21 +340,24 @@ read_items(struct natgw_policy *p, struct policy_rule *r, const char *rule, cons
 	int rc = 0;
 
 	if (strcmp(key, "cidr") == 0) {
-		if (grow((void **)&p->cidrs, &p->cap_cidrs, p->n_cidrs + cnt, sizeof(*p->cidrs)) < 0)
+		if (grow((void **)&p->cidrs, &p->cap_cidrs, p->n_cidrs + cnt,
+				sizeof(*p->cidrs)) < 0)
 			return fail(why, n, "no memory");
 		r->cidr = (uint32_t)p->n_cidrs;
 		for (i = 0; rc == 0 && i < cnt; i++, r->n_cidr++)
 			rc = read_cidr(item_at(v, i), item_path(path, rule, key, v, i),
 				&p->cidrs[p->n_cidrs++], why, n);
 	} else if (strcmp(key, "port") == 0) {
-		if (grow((void **)&p->ports, &p->cap_ports, p->n_ports + cnt, sizeof(*p->ports)) < 0)
+		if (grow((void **)&p->ports, &p->cap_ports, p->n_ports + cnt,
+				sizeof(*p->ports)) < 0)
 			return fail(why, n, "no memory");
 		r->port = (uint32_t)p->n_ports;
 		for (i = 0; rc == 0 && i < cnt; i++, r->n_port++)
 			rc = read_ports(item_at(v, i), item_path(path, rule, key, v, i),
 				&p->ports[p->n_ports++], why, n);
 	} else {
-		if (grow((void **)&p->hosts, &p->cap_hosts, p->n_hosts + cnt, sizeof(*p->hosts)) < 0)
+		if (grow((void **)&p->hosts, &p->cap_hosts, p->n_hosts + cnt,
+				sizeof(*p->hosts)) < 0)
 			return fail(why, n, "no memory");
 		r->host = (uint32_t)p->n_hosts;
 		for (i = 0; rc == 0 && i < cnt; i++, r->n_host++) {
@@ -391,8 +396,8 @@ finish_rule(struct policy_rule *r, const char *rule, char *why, size_t n)
 		r->services = (r->svc_given ? r->svc_given : all) &
 			(r->class_given ? class_services(r->class_given) : all);
 		if (r->services == 0)
-			return fail(why, n, "%s: no service is both in \"service\" and in \"class\": "
-				"the rule matches nothing", rule);
+			return fail(why, n, "%s: no service is both in \"service\" and in "
+				"\"class\": the rule matches nothing", rule);
 	}
 	if (r->n_cidr)
 		r->fields |= POLICY_F_CIDR;
@@ -419,6 +424,7 @@ read_rule(struct natgw_policy *p, unsigned int idx, json_t *o, char *why, size_t
 	struct policy_rule *r = &p->rules[idx];
 	char rule[32], path[PATH_MAX_LEN];
 	const char *key, *s;
+	uint64_t mask;
 	json_t *v;
 	unsigned int k;
 	size_t i;
@@ -458,16 +464,22 @@ read_rule(struct natgw_policy *p, unsigned int idx, json_t *o, char *why, size_t
 		}
 		if (check_list(rule, key, v, why, n) < 0)
 			return -1;
-		if (strcmp(key, "service") == 0)
-			rc = read_services(r, rule, v, why, n);
-		else if (strcmp(key, "class") == 0)
-			rc = read_classes(r, rule, v, why, n);
-		else if (strcmp(key, "proto") == 0)
-			rc = read_protos(r, rule, v, why, n);
+		for (k = 0; k < N_NAME_KEYS; k++)
+			if (strcmp(key, name_keys[k].key) == 0)
+				break;
+		mask = 0;
+		if (k < N_NAME_KEYS)
+			rc = read_names(rule, k, v, &mask, why, n);
 		else
 			rc = read_items(p, r, rule, key, v, why, n);
 		if (rc < 0)
 			return -1;
+		if (k == 0)
+			r->svc_given = mask;
+		else if (k == 1)
+			r->class_given = (uint8_t)mask;
+		else if (k == 2)
+			r->protos = (uint8_t)mask;
 	}
 	if (json_object_get(o, "action") == NULL)
 		return fail(why, n, "%s: no \"action\" (\"allow\" or \"deny\")", rule);
@@ -486,7 +498,8 @@ read_policy(struct natgw_policy *p, json_t *root, char *why, size_t n)
 	json_object_foreach(root, key, v) {
 		if (strcmp(key, "default") != 0 && strcmp(key, "rules") != 0 &&
 				strcmp(key, "description") != 0)
-			return fail(why, n, "unknown key \"%s\" (default, rules, description)", key);
+			return fail(why, n, "unknown key \"%s\" (default, rules, description)",
+				key);
 	}
 	v = json_object_get(root, "description");
 	if (v != NULL) {
@@ -677,9 +690,12 @@ rule_matches(const struct natgw_policy *p, const struct policy_rule *r, struct e
 	if (r->fields & POLICY_F_PORT) {
 		if (!(e->proto_bit & (POLICY_P_TCP | POLICY_P_UDP)))
 			return false;
-		for (i = 0; i < r->n_port; i++)
-			if (e->port >= p->ports[r->port + i].lo && e->port <= p->ports[r->port + i].hi)
+		for (i = 0; i < r->n_port; i++) {
+			const struct policy_ports *pr = &p->ports[r->port + i];
+
+			if (e->port >= pr->lo && e->port <= pr->hi)
 				break;
+		}
 		if (i == r->n_port)
 			return false;
 	}
@@ -750,9 +766,8 @@ one_or_list(json_t *items)
 	return one;
 }
 
-/* Append @p v (stolen) to @p a; on failure free @p a. @return @p a or NULL. */
-static json_t *
-append(json_t *a, json_t *v)
+json_t *
+policy_json_append(json_t *a, json_t *v)
 {
 	if (a == NULL || v == NULL || json_array_append_new(a, v) < 0) {
 		json_decref(a);
@@ -768,29 +783,26 @@ rule_json(const struct natgw_policy *p, const struct policy_rule *r)
 	char buf[INET_ADDRSTRLEN + 4], addr[INET_ADDRSTRLEN];
 	json_t *o = json_object(), *l;
 	struct in_addr a;
-	unsigned int i;
+	unsigned int i, k;
 	int bad = o == NULL;
 
 	bad |= json_object_set_new(o, "name", json_string(r->label)) < 0;
 	bad |= json_object_set_new(o, "action", json_string(action_names[r->action])) < 0;
-	if (r->svc_given) {
+	for (k = 0; k < N_NAME_KEYS; k++) {
+		uint64_t mask = k == 0 ? r->svc_given : k == 1 ? r->class_given : r->protos;
+
+		if (mask == 0)
+			continue;
 		l = json_array();
-		for (i = 0; i < NATGW_DST_N_SERVICES; i++)
-			if (r->svc_given & (UINT64_C(1) << i))
-				l = append(l, json_string(natgw_dst_service_name(i)));
-		bad |= json_object_set_new(o, "service", one_or_list(l)) < 0;
-	}
-	if (r->class_given) {
-		l = json_array();
-		for (i = 0; i < NATGW_DST_CLASS_MAX; i++)
-			if (r->class_given & (1u << i))
-				l = append(l, json_string(natgw_dst_class_name((enum natgw_dst_class)i)));
-		bad |= json_object_set_new(o, "class", one_or_list(l)) < 0;
+		for (i = 0; i < 64; i++)
+			if (mask & (UINT64_C(1) << i))
+				l = policy_json_append(l, json_string(name_keys[k].name(i)));
+		bad |= json_object_set_new(o, name_keys[k].key, one_or_list(l)) < 0;
 	}
 	if (r->n_host) {
 		l = json_array();
 		for (i = 0; i < r->n_host; i++)
-			l = append(l, json_string(p->hosts[r->host + i]));
+			l = policy_json_append(l, json_string(p->hosts[r->host + i]));
 		bad |= json_object_set_new(o, "host", one_or_list(l)) < 0;
 	}
 	if (r->n_cidr) {
@@ -800,8 +812,9 @@ rule_json(const struct natgw_policy *p, const struct policy_rule *r)
 
 			a.s_addr = htonl(c->net);
 			inet_ntop(AF_INET, &a, addr, sizeof(addr));
-			snprintf(buf, sizeof(buf), "%s/%d", addr, c->mask ? 32 - __builtin_ctz(c->mask) : 0);
-			l = append(l, json_string(buf));
+			snprintf(buf, sizeof(buf), "%s/%d", addr,
+				c->mask ? 32 - __builtin_ctz(c->mask) : 0);
+			l = policy_json_append(l, json_string(buf));
 		}
 		bad |= json_object_set_new(o, "cidr", one_or_list(l)) < 0;
 	}
@@ -811,16 +824,10 @@ rule_json(const struct natgw_policy *p, const struct policy_rule *r)
 			const struct policy_ports *pr = &p->ports[r->port + i];
 
 			snprintf(buf, sizeof(buf), "%u-%u", pr->lo, pr->hi);
-			l = append(l, pr->lo == pr->hi ? json_integer(pr->lo) : json_string(buf));
+			l = policy_json_append(l, pr->lo == pr->hi ? json_integer(pr->lo) :
+				json_string(buf));
 		}
 		bad |= json_object_set_new(o, "port", one_or_list(l)) < 0;
-	}
-	if (r->protos) {
-		l = json_array();
-		for (i = 0; i < N_PROTOS; i++)
-			if (r->protos & protos[i].bit)
-				l = append(l, json_string(protos[i].name));
-		bad |= json_object_set_new(o, "proto", one_or_list(l)) < 0;
 	}
 	if (bad) {
 		json_decref(o);
@@ -837,7 +844,7 @@ natgw_policy_json(const struct natgw_policy *p, json_t **out)
 	int bad = o == NULL;
 
 	for (i = 0; i < p->n_rules; i++)
-		rules = append(rules, rule_json(p, &p->rules[i]));
+		rules = policy_json_append(rules, rule_json(p, &p->rules[i]));
 	if (p->description != NULL)
 		bad |= json_object_set_new(o, "description", json_string(p->description)) < 0;
 	bad |= json_object_set_new(o, "default", json_string(action_names[p->dflt])) < 0;

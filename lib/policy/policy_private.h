@@ -66,4 +66,8 @@ struct natgw_policy {
  */
 const char *policy_norm_name(const char *name, char *buf);
 
+/* Append @p v (stolen) to the array @p a; on failure (either NULL, no memory)
+ * free both. @return @p a, or NULL. */
+json_t *policy_json_append(json_t *a, json_t *v);
+
 #endif /* POLICY_PRIVATE_H */

@@ -327,18 +327,6 @@ with_count(json_t *o, const struct natgw_policy_count *c)
 	return o;
 }
 
-/* Append @p v (stolen) to @p a; on failure free @p a. @return @p a or NULL. */
-static json_t *
-push(json_t *a, json_t *v)
-{
-	if (a == NULL || v == NULL || json_array_append_new(a, v) < 0) {
-		json_decref(a);
-		json_decref(v);
-		return NULL;
-	}
-	return a;
-}
-
 static json_t *
 list_json(const struct natgw_policy_tally *t, const struct tally_list *l)
 {
@@ -357,7 +345,7 @@ list_json(const struct natgw_policy_tally *t, const struct tally_list *l)
 
 		a.s_addr = v[i]->ip;
 		inet_ntop(AF_INET, &a, ip, sizeof(ip));
-		dests = push(dests, with_count(json_pack("{sssbssssss}",
+		dests = policy_json_append(dests, with_count(json_pack("{sssbssssss}",
 			"destination", dest_text(v[i], ip, sizeof(ip)), "named", v[i]->named,
 			"ip", ip, "service", natgw_dst_service_name(svc),
 			"class", natgw_dst_class_name(natgw_dst_service_class(svc))), &v[i]->c));
@@ -409,7 +397,8 @@ int
 natgw_policy_tally_json(const struct natgw_policy_tally *t, const struct natgw_policy *p,
 		json_t **out)
 {
-	json_t *o, *pol = NULL, *rules = json_array(), *viol = json_array(), *designs = json_object();
+	json_t *o, *pol = NULL, *rules = json_array(), *viol = json_array();
+	json_t *designs = json_object();
 	int *idx = malloc((p->n_rules + 1) * sizeof(*idx));
 	unsigned int d, k, n = 0;
 	bool bad;
@@ -418,18 +407,20 @@ natgw_policy_tally_json(const struct natgw_policy_tally *t, const struct natgw_p
 	if (idx != NULL)
 		n = violating_rules(t, p, idx);
 	for (i = 0; i < (int)p->n_rules; i++)
-		rules = push(rules, rule_count_json(t, p, i));
-	rules = push(rules, rule_count_json(t, p, -1));
+		rules = policy_json_append(rules, rule_count_json(t, p, i));
+	rules = policy_json_append(rules, rule_count_json(t, p, -1));
 	for (k = 0; k < n; k++)
-		viol = push(viol, rule_count_json(t, p, idx[k]));
+		viol = policy_json_append(viol, rule_count_json(t, p, idx[k]));
 	for (d = 0; designs != NULL && d < NATGW_POLICY_N_DESIGNS; d++) {
 		json_t *dj = json_object();
 
-		for (k = 0; dj != NULL && k < NATGW_POLICY_N_OUTCOMES; k++)
-			if (json_object_set_new(dj, outcome_names[k], count_json(&t->design[d][k])) < 0) {
+		for (k = 0; dj != NULL && k < NATGW_POLICY_N_OUTCOMES; k++) {
+			if (json_object_set_new(dj, outcome_names[k],
+					count_json(&t->design[d][k])) < 0) {
 				json_decref(dj);
 				dj = NULL;
 			}
+		}
 		if (json_object_set_new(designs, design_names[d], dj) < 0) {
 			json_decref(designs);
 			designs = NULL;

@@ -305,6 +305,10 @@ START_TEST(test_json_round_trip)
 }
 END_TEST
 
+/* A policy of one rule: allow, and @p fields. */
+#define RULE(fields) "{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", " \
+	fields "}]}"
+
 /* Every error: one line, naming the origin, the rule and the key. */
 START_TEST(test_parse_errors)
 {
@@ -312,84 +316,61 @@ START_TEST(test_parse_errors)
 		const char *json, *what;
 	} bad[] = {
 		{"[]", "test: not a JSON object"},
-		{"{\"default\": \"deny\", \"rules\": [], \"rule\": 1}", "test: unknown key \"rule\""},
+		{"{\"default\": \"deny\", \"rules\": [], \"rule\": 1}",
+			"test: unknown key \"rule\""},
 		{"{\"rules\": []}", "test: no \"default\""},
 		{"{\"default\": \"deny\"}", "test: no \"rules\""},
 		{"{\"default\": \"maybe\", \"rules\": []}", "test: default: \"maybe\" is not"},
 		{"{\"default\": 1, \"rules\": []}", "test: default: not a string"},
 		{"{\"default\": \"deny\", \"rules\": {}}", "test: rules: not a list"},
-		{"{\"default\": \"deny\", \"rules\": [], \"description\": 3}", "description: not a"},
+		{"{\"default\": \"deny\", \"rules\": [], \"description\": 3}",
+			"description: not a"},
 		{"{\"default\": \"deny\", \"rules\": [3]}", "test: rules[0]: not an object"},
 		{"{\"default\": \"deny\", \"rules\": [{}]}", "test: rules[0]: no \"action\""},
-		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\"}, {\"action\": \"allow\", "
-			"\"ports\": 443}]}", "test: rules[1]: unknown key \"ports\""},
+		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\"}, "
+			"{\"action\": \"allow\", \"ports\": 443}]}",
+			"test: rules[1]: unknown key \"ports\""},
 		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"permit\"}]}",
 			"rules[0].action: \"permit\" is not \"allow\" or \"deny\""},
-		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"name\": \"\"}]}",
-			"rules[0].name: a name has 1 to 63"},
-		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"name\": 7}]}",
-			"rules[0].name: not a string"},
-		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"name\": \"a\\tb\"}]}",
-			"rules[0].name: a name is printable"},
-		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"service\": \"s4\"}]}",
-			"rules[0].service: unknown service \"s4\""},
-		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"service\": [\"s3\", "
-			"\"nope\"]}]}", "rules[0].service[1]: unknown service \"nope\""},
-		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"service\": []}]}",
-			"rules[0].service: an empty list"},
-		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"service\": 3}]}",
-			"rules[0].service: not a string"},
-		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"class\": \"ec2\"}]}",
-			"rules[0].class: unknown class \"ec2\""},
-		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"class\": \"internet\", "
-			"\"service\": \"s3\"}]}", "rules[0]: no service is both"},
-		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"proto\": \"sctp\"}]}",
-			"rules[0].proto: unknown protocol \"sctp\""},
-		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"proto\": \"icmp\", "
-			"\"port\": 1}]}", "rules[0].port: an ICMP rule has no ports"},
-		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"host\": \"\"}]}",
-			"rules[0].host: a name pattern has 1 to 253"},
-		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"host\": \"a b\"}]}",
-			"rules[0].host: \"a b\": a name pattern is printable"},
-		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"host\": 1}]}",
-			"rules[0].host: not a string"},
-		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"cidr\": "
-			"\"140.82.112.6/20\"}]}", "rules[0].cidr: \"140.82.112.6/20\" has bits set past "
-			"its prefix (140.82.112.0/20?)"},
-		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"cidr\": \"1.2.3.0/33\"}]}",
+		{RULE("\"name\": \"\""), "rules[0].name: a name has 1 to 63"},
+		{RULE("\"name\": 7"), "rules[0].name: not a string"},
+		{RULE("\"name\": \"a\\tb\""), "rules[0].name: a name is printable"},
+		{RULE("\"service\": \"s4\""), "rules[0].service: unknown service \"s4\""},
+		{RULE("\"service\": [\"s3\", \"nope\"]"),
+			"rules[0].service[1]: unknown service \"nope\""},
+		{RULE("\"service\": []"), "rules[0].service: an empty list"},
+		{RULE("\"service\": 3"), "rules[0].service: not a string"},
+		{RULE("\"class\": \"ec2\""), "rules[0].class: unknown class \"ec2\""},
+		{RULE("\"class\": \"internet\", \"service\": \"s3\""),
+			"rules[0]: no service is both"},
+		{RULE("\"proto\": \"sctp\""), "rules[0].proto: unknown protocol \"sctp\""},
+		{RULE("\"proto\": \"icmp\", \"port\": 1"),
+			"rules[0].port: an ICMP rule has no ports"},
+		{RULE("\"host\": \"\""), "rules[0].host: a name pattern has 1 to 253"},
+		{RULE("\"host\": \"a b\""), "rules[0].host: \"a b\": a name pattern is printable"},
+		{RULE("\"host\": 1"), "rules[0].host: not a string"},
+		{RULE("\"cidr\": \"140.82.112.6/20\""),
+			"rules[0].cidr: \"140.82.112.6/20\" has bits set past its "
+			"prefix (140.82.112.0/20?)"},
+		{RULE("\"cidr\": \"1.2.3.0/33\""),
 			"rules[0].cidr: \"1.2.3.0/33\" is not an IPv4 CIDR"},
-		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"cidr\": \"1.2.3/24\"}]}",
-			"is not an IPv4 CIDR"},
-		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"cidr\": \"1.2.3.0/\"}]}",
-			"is not an IPv4 CIDR"},
-		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"cidr\": \"1.2.3.0/8x\"}]}",
-			"is not an IPv4 CIDR"},
-		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"cidr\": \"::/0\"}]}",
-			"is not an IPv4 CIDR"},
-		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"cidr\": "
-			"\"1111111111111111111111\"}]}", "is not an IPv4 CIDR"},
-		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"cidr\": 10}]}",
-			"rules[0].cidr: not a string"},
-		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"port\": 70000}]}",
-			"rules[0].port: 70000 is not a port (0 to 65535)"},
-		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"port\": -1}]}",
-			"rules[0].port: -1 is not a port"},
-		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"port\": [443, "
-			"\"9-8\"]}]}", "rules[0].port[1]: \"9-8\": the range ends before it starts"},
-		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"port\": \"1-\"}]}",
-			"rules[0].port: \"1-\" is not a port range"},
-		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"port\": \"-1\"}]}",
-			"rules[0].port: \"-1\" is not a port"},
-		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"port\": \"1-65536\"}]}",
-			"is not a port range"},
-		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"port\": \"https\"}]}",
-			"rules[0].port: \"https\" is not a port"},
-		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"port\": \"80 \"}]}",
-			"rules[0].port: \"80 \" is not a port"},
-		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"port\": 4.5}]}",
-			"rules[0].port: not a port"},
-		{"{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", \"action\": \"deny\"}]}",
-			"test:1:"},
+		{RULE("\"cidr\": \"1.2.3/24\""), "is not an IPv4 CIDR"},
+		{RULE("\"cidr\": \"1.2.3.0/\""), "is not an IPv4 CIDR"},
+		{RULE("\"cidr\": \"1.2.3.0/8x\""), "is not an IPv4 CIDR"},
+		{RULE("\"cidr\": \"::/0\""), "is not an IPv4 CIDR"},
+		{RULE("\"cidr\": \"1111111111111111111111\""), "is not an IPv4 CIDR"},
+		{RULE("\"cidr\": 10"), "rules[0].cidr: not a string"},
+		{RULE("\"port\": 70000"), "rules[0].port: 70000 is not a port (0 to 65535)"},
+		{RULE("\"port\": -1"), "rules[0].port: -1 is not a port"},
+		{RULE("\"port\": [443, \"9-8\"]"),
+			"rules[0].port[1]: \"9-8\": the range ends before it starts"},
+		{RULE("\"port\": \"1-\""), "rules[0].port: \"1-\" is not a port range"},
+		{RULE("\"port\": \"-1\""), "rules[0].port: \"-1\" is not a port"},
+		{RULE("\"port\": \"1-65536\""), "is not a port range"},
+		{RULE("\"port\": \"https\""), "rules[0].port: \"https\" is not a port"},
+		{RULE("\"port\": \"80 \""), "rules[0].port: \"80 \" is not a port"},
+		{RULE("\"port\": 4.5"), "rules[0].port: not a port"},
+		{RULE("\"action\": \"deny\""), "test:1:"},
 		{"{\"default\": \"deny\", \"rules\": [}", "test:1:"},
 	};
 	unsigned int i;
@@ -449,31 +430,13 @@ START_TEST(test_parse_limits)
 }
 END_TEST
 
-/* Write @p text to a new temporary file; @return its path (static). */
-static const char *
-temp_file(const char *text)
-{
-	static char path[64];
-	FILE *f;
-	int fd;
-
-	snprintf(path, sizeof(path), "/tmp/natgw-policy-XXXXXX");
-	fd = mkstemp(path);
-	ck_assert_int_ge(fd, 0);
-	f = fdopen(fd, "w");
-	ck_assert_ptr_nonnull(f);
-	ck_assert_int_ge(fputs(text, f), 0);
-	ck_assert_int_eq(fclose(f), 0);
-	return path;
-}
-
 START_TEST(test_load_file)
 {
 	struct natgw_policy *p;
 	const char *path;
 	char want[128];
 
-	path = temp_file("{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", "
+	path = natgw_test_temp_file("{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\", "
 		"\"service\": \"s3\"}]}");
 	p = natgw_policy_load(path, err, sizeof(err));
 	ck_assert_msg(p != NULL, "%s", err);
@@ -483,7 +446,7 @@ START_TEST(test_load_file)
 	unlink(path);
 
 	/* errors name the file, the rule and the key */
-	path = temp_file("{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\"},\n"
+	path = natgw_test_temp_file("{\"default\": \"deny\", \"rules\": [{\"action\": \"allow\"},\n"
 		"{\"action\": \"allow\"}, {\"action\": \"deny\"}, {\"action\": \"allow\", "
 		"\"port\": 70000}]}");
 	ck_assert_ptr_null(natgw_policy_load(path, err, sizeof(err)));
@@ -491,7 +454,7 @@ START_TEST(test_load_file)
 	ck_assert_str_eq(err, want);
 	unlink(path);
 
-	path = temp_file("{\"default\": \"deny\",\n  \"rules\": [,]}");
+	path = natgw_test_temp_file("{\"default\": \"deny\",\n  \"rules\": [,]}");
 	ck_assert_ptr_null(natgw_policy_load(path, err, sizeof(err)));
 	snprintf(want, sizeof(want), "%s:2:", path);
 	ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "%s", err);
@@ -643,20 +606,23 @@ ck_run_totals(const struct natgw_policy_tally *t)
 	ck_rule(t, -1, 1, 2100000);
 }
 
+/* The value at a dotted path: "designs.nat.violations.bytes", "rules.1.label". */
 static json_t *
 get(json_t *o, const char *path)
 {
-	char key[64], *dot;
+	char key[64];
+	size_t len;
 
-	while ((dot = strchr(path, '.')) != NULL) {
-		snprintf(key, sizeof(key), "%.*s", (int)(dot - path), path);
+	for (;;) {
+		len = strcspn(path, ".");
+		snprintf(key, sizeof(key), "%.*s", (int)len, path);
 		o = json_is_array(o) ? json_array_get(o, strtoul(key, NULL, 10)) :
 			json_object_get(o, key);
-		path = dot + 1;
+		ck_assert_msg(o != NULL, "no %s", key);
+		if (path[len] == '\0')
+			return o;
+		path += len + 1;
 	}
-	o = json_is_array(o) ? json_array_get(o, strtoul(path, NULL, 10)) : json_object_get(o, path);
-	ck_assert_msg(o != NULL, "no %s", path);
-	return o;
 }
 
 #define ck_jint(o, path, v) ck_assert_int_eq(json_integer_value(get(o, path)), v)
@@ -856,7 +822,8 @@ START_TEST(test_print)
 	fclose(f);
 	if (getenv("NATGW_TEST_SHOW") != NULL)
 		fputs(buf, stdout);
-	ck_assert_msg(strstr(buf, "Egress policy test: 5 rules, default deny\n") != NULL, "%s", buf);
+	ck_assert_msg(strstr(buf, "Egress policy test: 5 rules, default deny\n") != NULL, "%s",
+		buf);
 	ck_assert_msg(strstr(buf, "5 sessions (173.0 kB) wanted, 2 sessions (2.1 MB) against the "
 		"policy") != NULL, "%s", buf);
 	ck_assert_msg(strstr(buf, "denied by default: 1 session (2.1 MB)") != NULL, "%s", buf);
