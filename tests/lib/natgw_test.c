@@ -320,6 +320,23 @@ tp_mbuf(const uint8_t *frame, uint16_t len)
 	return m;
 }
 
+const char *
+natgw_test_temp_file(const char *text)
+{
+	static char path[64];
+	FILE *f;
+	int fd;
+
+	snprintf(path, sizeof(path), "/tmp/natgw-test-XXXXXX");
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	f = fdopen(fd, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_ge(fputs(text, f), 0);
+	ck_assert_int_eq(fclose(f), 0);
+	return path;
+}
+
 int
 natgw_test_run(Suite *s)
 {

@@ -79,6 +79,10 @@ struct rte_mempool *natgw_test_pool(void);
 /* A buffer holding a copy of @p frame. */
 struct rte_mbuf *tp_mbuf(const uint8_t *frame, uint16_t len);
 
+/* Write @p text to a new file /tmp/natgw-test-XXXXXX (the caller unlinks it);
+ * @return its path, in a static buffer that the next call overwrites. */
+const char *natgw_test_temp_file(const char *text);
+
 /* Run a suite without forking (the EAL is set up once per process); @return
  * the process exit status. */
 int natgw_test_run(struct Suite *s);

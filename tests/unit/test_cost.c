@@ -35,29 +35,11 @@ ck_err(int rc, const char *what)
 	ck_assert_msg(strchr(err, '\n') == NULL, "error \"%s\" is not one line", err);
 }
 
-/* Write @p text to a new temporary file; @return its path (static). */
-static const char *
-temp_file(const char *text)
-{
-	static char path[64];
-	FILE *f;
-	int fd;
-
-	snprintf(path, sizeof(path), "/tmp/natgw-cost-XXXXXX");
-	fd = mkstemp(path);
-	ck_assert_int_ge(fd, 0);
-	f = fdopen(fd, "w");
-	ck_assert_ptr_nonnull(f);
-	ck_assert_int_ge(fputs(text, f), 0);
-	ck_assert_int_eq(fclose(f), 0);
-	return path;
-}
-
 /* Load @p text as a price file into @p p. @return what natgw_cost_prices_load did. */
 static int
 load_text(const char *text, struct natgw_cost_prices *p)
 {
-	const char *path = temp_file(text);
+	const char *path = natgw_test_temp_file(text);
 	int rc = natgw_cost_prices_load(p, path, err, sizeof(err));
 
 	unlink(path);
