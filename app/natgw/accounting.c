@@ -250,6 +250,15 @@ natgw_acct_opt(struct natgw_acct_conf *a, int code, const char *arg, char *err, 
 			return -1;
 		a->design.n_nat = (unsigned int)v;
 		return 1;
+	case ACCT_OPT_POLICY:
+	case ACCT_OPT_ENFORCE:
+		if (a->policy_path && strcmp(a->policy_path, arg) != 0) {
+			snprintf(err, errlen, "--policy and --enforce name one policy, not two");
+			return -1;
+		}
+		a->policy_path = arg;
+		a->enforce |= code == ACCT_OPT_ENFORCE;
+		return 1;
 	}
 	return 0;
 }
@@ -264,6 +273,13 @@ natgw_acct_setup(struct natgw_acct_conf *a, char *err, size_t errlen)
 			natgw_cost_prices_load(&a->prices, a->prices_path, e, sizeof(e)) < 0) {
 		snprintf(err, errlen, "--prices: %s", e);
 		return -1;
+	}
+	if (a->policy_path) {
+		a->policy = natgw_policy_load(a->policy_path, e, sizeof(e));
+		if (a->policy == NULL) {
+			snprintf(err, errlen, "--%s: %s", a->enforce ? "enforce" : "policy", e);
+			return -1;
+		}
 	}
 	/* Overrides after the file, whatever the options' order. */
 	for (i = 0; i < a->n_price_set; i++)
@@ -293,6 +309,8 @@ natgw_acct_conf_free(struct natgw_acct_conf *a)
 {
 	natgw_dst_ranges_free(a->ranges);
 	a->ranges = NULL;
+	natgw_policy_free(a->policy);
+	a->policy = NULL;
 }
 
 /* ----------------------------------------------------- services and names */
@@ -539,6 +557,13 @@ natgw_acct_summary(FILE *f, const struct natgw_report *rep, const struct natgw_a
 		natgw_report_human_bytes(acct_bytes(&t->names[i].a), b, sizeof(b));
 		fprintf(f, "    %-56s %10s\n", t->names[i].name, b);
 	}
+	if (rep->acct && rep->acct->policy) {
+		struct natgw_policy_tally *tally = natgw_acct_policy(rep);
+
+		if (tally)
+			natgw_acct_policy_summary(f, rep, t, tally);
+		natgw_policy_tally_free(tally);
+	}
 	if (rep->acct == NULL || rep->span_s <= 0)
 		return;
 	if (natgw_acct_cost(rep, t, &cr, err, sizeof(err)) < 0) {
@@ -575,4 +600,160 @@ natgw_acct_plots(const char *dir, const struct natgw_report *rep, char *err, siz
 	rc = natgw_acct_cost(rep, &tot, &cr, err, errlen);
 	natgw_acct_totals_free(&tot);
 	return rc < 0 ? rc : natgw_plot_bills(dir, &cr, err, errlen);
+}
+
+/* ---------------------------------------------------------------- policy */
+
+/* Whether the endpoints design reaches a service: a gateway endpoint (S3,
+ * DynamoDB, when on) or one of the chosen interface endpoints. */
+static void
+endpoint_routes(const struct natgw_cost_design *d, unsigned int svc, bool *gw, bool *ife)
+{
+	enum natgw_dst_class c = natgw_dst_service_class(svc);
+	const char *name = natgw_dst_service_name(svc);
+	unsigned int i;
+
+	*gw = d->gateway_endpoints && (c == NATGW_DST_CLASS_S3 || c == NATGW_DST_CLASS_DYNAMODB);
+	*ife = false;
+	for (i = 0; c != NATGW_DST_CLASS_INTERNET && name && i < d->n_interface; i++)
+		if (strcmp(d->interface[i], name) == 0)
+			*ife = true;
+}
+
+/* Each flow of the run with its destination as the policy sees it. */
+static void
+policy_flows(const struct natgw_report *rep,
+		void (*fn)(void *arg, const struct natgw_flow_record *f,
+			const struct natgw_policy_dest *d, bool gw, bool ife),
+		void *arg)
+{
+	unsigned int e;
+
+	for (e = 0; e < rep->n_engines; e++) {
+		size_t n, i;
+		const struct natgw_flow_record *r = natgw_nat_flow_log(rep->engines[e], &n);
+
+		for (i = 0; i < n; i++) {
+			struct natgw_policy_dest d = {
+				.ip = r[i].rem_ip, .port = r[i].rem_port, .proto = r[i].proto,
+				.service = r[i].svc,
+				.name = rep->workers ? natgw_worker_name(rep->workers[e],
+					r[i].name) : NULL,
+			};
+			bool gw, ife;
+
+			endpoint_routes(&rep->acct->design, r[i].svc, &gw, &ife);
+			fn(arg, &r[i], &d, gw, ife);
+		}
+	}
+}
+
+/* A policy and what a walk over the flows fills. */
+struct policy_walk {
+	const struct natgw_policy *p;
+	struct natgw_policy_tally *tally;
+	struct natgw_acct_totals *t;
+};
+
+static void
+tally_one(void *arg, const struct natgw_flow_record *f, const struct natgw_policy_dest *d,
+		bool gw, bool ife)
+{
+	struct policy_walk *w = arg;
+
+	natgw_policy_tally_add(w->tally, w->p, d, f->pkts[0] + f->pkts[1],
+		f->bytes[0] + f->bytes[1], gw, ife);
+}
+
+struct natgw_policy_tally *
+natgw_acct_policy(const struct natgw_report *rep)
+{
+	struct policy_walk w = {.p = rep->acct ? rep->acct->policy : NULL};
+
+	if (w.p == NULL)
+		return NULL;
+	w.tally = natgw_policy_tally_create(w.p, 0);
+	if (w.tally != NULL)
+		policy_flows(rep, tally_one, &w);
+	return w.tally;
+}
+
+/* What flows in the endpoints design: allowed and reachable, by service. */
+static void
+endpoints_flowing(void *arg, const struct natgw_flow_record *f,
+		const struct natgw_policy_dest *d, bool gw, bool ife)
+{
+	struct policy_walk *u = arg;
+	struct natgw_nat_acct *a = &u->t->svc[f->svc < NATGW_DST_N_SERVICES ? f->svc : 0];
+
+	if (!(gw || ife) || !natgw_policy_allows(u->p, d))
+		return;
+	a->pkts[0] += f->pkts[0];
+	a->pkts[1] += f->pkts[1];
+	a->bytes[0] += f->bytes[0];
+	a->bytes[1] += f->bytes[1];
+	a->sessions++;
+}
+
+/* The three designs' monthly bills: the run's traffic through the NAT; the NAT
+ * kept with no route (its hours); the endpoints with what flows through them. */
+static int
+policy_bills(const struct natgw_report *rep, const struct natgw_acct_totals *t, double bill[3])
+{
+	struct natgw_acct_totals none, ep;
+	struct policy_walk u = {.p = rep->acct->policy, .t = &ep};
+	struct natgw_cost_report cr;
+	char err[256];
+
+	memset(&none, 0, sizeof(none));
+	memset(&ep, 0, sizeof(ep));
+	policy_flows(rep, endpoints_flowing, &u);
+	if (natgw_acct_cost(rep, t, &cr, err, sizeof(err)) < 0)
+		return -1;
+	bill[NATGW_POLICY_NAT] = cr.nat.month;
+	if (natgw_acct_cost(rep, &none, &cr, err, sizeof(err)) < 0)
+		return -1;
+	bill[NATGW_POLICY_BLACKHOLE] = cr.nat.month;
+	if (natgw_acct_cost(rep, &ep, &cr, err, sizeof(err)) < 0)
+		return -1;
+	bill[NATGW_POLICY_ENDPOINTS] = cr.endpoints.month;
+	return 0;
+}
+
+json_t *
+natgw_acct_policy_json(const struct natgw_report *rep, const struct natgw_acct_totals *t,
+		const struct natgw_policy_tally *tally)
+{
+	double bill[NATGW_POLICY_N_DESIGNS];
+	json_t *o = NULL;
+	unsigned int d;
+
+	if (natgw_policy_tally_json(tally, rep->acct->policy, &o) < 0 || o == NULL)
+		return json_pack("{ss}", "error", "out of memory");
+	json_object_set_new(o, "file", json_string(rep->acct->policy_path));
+	json_object_set_new(o, "enforced", json_boolean(rep->acct->enforce));
+	if (rep->span_s > 0 && policy_bills(rep, t, bill) == 0) {
+		json_t *b = json_object();
+
+		for (d = 0; d < NATGW_POLICY_N_DESIGNS; d++)
+			json_object_set_new(b, natgw_policy_design_name(d), json_real(bill[d]));
+		json_object_set_new(o, "bill_month", b);
+	}
+	return o;
+}
+
+void
+natgw_acct_policy_summary(FILE *f, const struct natgw_report *rep,
+		const struct natgw_acct_totals *t, const struct natgw_policy_tally *tally)
+{
+	double bill[NATGW_POLICY_N_DESIGNS];
+	unsigned int d;
+
+	natgw_policy_tally_print(tally, rep->acct->policy, f);
+	if (rep->span_s <= 0 || policy_bills(rep, t, bill) < 0)
+		return;
+	fprintf(f, "  a month of it:");
+	for (d = 0; d < NATGW_POLICY_N_DESIGNS; d++)
+		fprintf(f, "%s %s $%.2f", d ? "," : "", natgw_policy_design_name(d), bill[d]);
+	fputc('\n', f);
 }

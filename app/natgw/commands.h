@@ -10,6 +10,7 @@
 #include "natgw_cost.h"
 #include "natgw_dstclass.h"
 #include "natgw_pcap.h"
+#include "natgw_policy.h"
 #include "natgw_worker.h"
 
 /* Accounting and cost options, shared by replay and the dataplane
@@ -21,9 +22,12 @@ struct natgw_acct_conf {
 	unsigned int n_price_set;
 	struct natgw_cost_prices prices;
 	struct natgw_cost_design design;  /* --endpoints, --azs, --nat-gateways, ... */
+	const char *policy_path;          /* --policy or --enforce FILE */
+	bool enforce;                     /* --enforce: drop what it denies */
 	/* natgw_acct_setup() */
 	const char *ranges_path;
 	struct natgw_dst_ranges *ranges;
+	struct natgw_policy *policy;
 };
 
 enum {
@@ -34,6 +38,8 @@ enum {
 	ACCT_OPT_NO_GW,
 	ACCT_OPT_AZS,
 	ACCT_OPT_NATS,
+	ACCT_OPT_POLICY,
+	ACCT_OPT_ENFORCE,
 };
 
 #define NATGW_ACCT_LONGOPTS \
@@ -43,7 +49,9 @@ enum {
 	{"endpoints", required_argument, NULL, ACCT_OPT_ENDPOINTS}, \
 	{"no-gateway-endpoints", no_argument, NULL, ACCT_OPT_NO_GW}, \
 	{"azs", required_argument, NULL, ACCT_OPT_AZS}, \
-	{"nat-gateways", required_argument, NULL, ACCT_OPT_NATS}
+	{"nat-gateways", required_argument, NULL, ACCT_OPT_NATS}, \
+	{"policy", required_argument, NULL, ACCT_OPT_POLICY}, \
+	{"enforce", required_argument, NULL, ACCT_OPT_ENFORCE}
 
 #define NATGW_ACCT_USAGE \
 	"accounting and cost (docs/accounting.md, docs/cost.md):\n" \
@@ -57,7 +65,12 @@ enum {
 	"                                   " NATGW_COST_DEFAULT_INTERFACE ")\n" \
 	"      --no-gateway-endpoints       keep S3 and DynamoDB on the NAT in that design\n" \
 	"      --azs N                      AZs an interface endpoint is in (default 1)\n" \
-	"      --nat-gateways N             NAT gateways billed (default 1)\n"
+	"      --nat-gateways N             NAT gateways billed (default 1)\n" \
+	"      --policy FILE                the egress policy you intended (docs/policy.md):\n" \
+	"                                   what the NAT let through against it, and what\n" \
+	"                                   a blackhole route or endpoints would do\n" \
+	"      --enforce FILE               the same, and drop the new sessions it denies\n" \
+	"                                   (natgw as the egress filter a NAT lacks)\n"
 
 void natgw_acct_conf_init(struct natgw_acct_conf *a);
 /* 1: an accounting option, taken; 0: not one; -1: a bad value, with err. */
@@ -138,6 +151,13 @@ void natgw_report_one_gateway_line(FILE *f, const struct natgw_scale *one,
 /* The ceiling's state and the drops over it, one line. */
 void natgw_report_ceiling_line(FILE *f, const char *indent, const struct natgw_scale *sc,
 		const struct natgw_nat_stats *st);
+/* The egress policy's three designs over the run's flows (--policy): the
+ * tally (NULL without a policy or memory), and its JSON and summary. */
+struct natgw_policy_tally *natgw_acct_policy(const struct natgw_report *rep);
+json_t *natgw_acct_policy_json(const struct natgw_report *rep, const struct natgw_acct_totals *t,
+		const struct natgw_policy_tally *tally);
+void natgw_acct_policy_summary(FILE *f, const struct natgw_report *rep,
+		const struct natgw_acct_totals *t, const struct natgw_policy_tally *tally);
 /* "86.1 kB". */
 void natgw_report_human_bytes(uint64_t b, char *buf, size_t n);
 

@@ -846,6 +846,9 @@ setup(struct dp *dp, const struct dp_opts *o, struct rte_mempool **mpp, char *er
 		wc.expire_budget = EXPIRE_BUDGET;
 		wc.classify = true;
 		wc.ranges = o->acct.ranges;
+		wc.enforce = o->acct.enforce ? o->acct.policy : NULL;
+		/* The policy's designs are evaluated over the flows. */
+		wc.nat.keep_flow_log = o->flow_log || o->acct.policy != NULL;
 		if (dp->steer)
 			natgw_rss_steer_attach(dp->steer, &wc.nat);
 		for (j = 0; j < dp->n_workers; j++)

@@ -23,6 +23,7 @@
 #define DEFAULT_PUBLIC "203.0.113.10"
 #define DEFAULT_OUT "natgw-out"
 #define SAMPLE "ecs-sample.pcap"
+#define POLICY_EXAMPLE "policy-example.json"
 
 enum { OPT_CSV = 0x100, OPT_SPEEDUP, OPT_NOPLOT, OPT_SCALE, OPT_GATEWAY };
 
@@ -85,16 +86,15 @@ usage(FILE *f)
 		NATGW_REPLAY_MAX_GW);
 }
 
-/* The built-in sample, from the build tree or where it was installed. */
+/* A file natgw ships (the sample, the example policy), from the build tree
+ * or where it was installed; @p p holds the path. */
 static const char *
-sample_path(void)
+data_path(char *p, size_t len, const char *name)
 {
-	static char p[4096];
-
-	snprintf(p, sizeof(p), "%s/%s", NATGW_BUILDDATA, SAMPLE);
+	snprintf(p, len, "%s/%s", NATGW_BUILDDATA, name);
 	if (access(p, R_OK) == 0)
 		return p;
-	snprintf(p, sizeof(p), "%s/%s", NATGW_DATADIR, SAMPLE);
+	snprintf(p, len, "%s/%s", NATGW_DATADIR, name);
 	return p;
 }
 
@@ -219,7 +219,7 @@ natgw_cmd_replay(int argc, char **argv)
 	int scale_on = -1; /* -1: the profile's default */
 	const char *gwspec[NATGW_REPLAY_MAX_GW];
 	unsigned int n_gwspec = 0;
-	char union_in[2048], union_pub[2048];
+	char union_in[2048], union_pub[2048], sample[4096], policy[4096];
 	struct natgw_replay_conf rc;
 	struct natgw_acct_conf acct;
 	struct natgw_replay_result res;
@@ -348,7 +348,11 @@ natgw_cmd_replay(int argc, char **argv)
 			return 2;
 		}
 	} else {
-		rc.capture = sample_path();
+		rc.capture = data_path(sample, sizeof(sample), SAMPLE);
+		/* The sample's story includes its intended egress: shown
+		 * unless another policy is given. */
+		if (acct.policy_path == NULL)
+			acct.policy_path = data_path(policy, sizeof(policy), POLICY_EXAMPLE);
 		inside = inside ? inside : DEFAULT_INSIDE;
 		public = public ? public : DEFAULT_PUBLIC;
 	}
@@ -439,6 +443,7 @@ natgw_cmd_replay(int argc, char **argv)
 	}
 	rc.classify = true;
 	rc.ranges = acct.ranges;
+	rc.enforce = acct.enforce ? acct.policy : NULL;
 	if (natgw_replay_run(&rc, &res, err, sizeof(err)) < 0) {
 		if (prog.shown)
 			fputc('\n', stderr);

@@ -248,6 +248,13 @@ natgw_report_write_engines(const char *path, const struct natgw_report *rep, cha
 	rc |= member(f, "metrics_per_minute", natgw_acct_series_json(rows, nrows), false);
 	free(rows);
 	rc |= member(f, "services", natgw_acct_services_json(rep, &tot), false);
+	if (rep->acct && rep->acct->policy) {
+		struct natgw_policy_tally *tally = natgw_acct_policy(rep);
+
+		rc |= member(f, "policy", tally ? natgw_acct_policy_json(rep, &tot, tally) :
+			json_pack("{ss}", "error", "out of memory"), false);
+		natgw_policy_tally_free(tally);
+	}
 	if (rep->acct && rep->span_s > 0) {
 		struct natgw_cost_report cr;
 		char cerr[256];

@@ -108,6 +108,8 @@ struct natgw_replay_conf {
 	 */
 	unsigned int n_gw;
 	struct natgw_nat_conf gw[NATGW_REPLAY_MAX_GW];
+	/** Refuse the new inside sessions this egress policy denies; NULL: none. */
+	const struct natgw_policy *enforce;
 	/** The elastic ceiling each gateway enforces (lib/scale); NULL: none. */
 	const struct natgw_scale_conf *scale;
 };

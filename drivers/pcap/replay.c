@@ -311,6 +311,7 @@ natgw_replay_run(const struct natgw_replay_conf *c, struct natgw_replay_result *
 		wc.expire_budget = EXPIRE_BUDGET;
 		wc.classify = c->classify;
 		wc.ranges = c->ranges;
+		wc.enforce = c->enforce;
 		r.gw[g].wk = natgw_worker_create(&wc, err, errlen);
 		if (r.gw[g].wk == NULL)
 			goto out;

@@ -121,6 +121,25 @@ cls_learn(void *arg, enum natgw_side side, const struct natgw_flow_key *k, const
 	return false;
 }
 
+/* --enforce: a new session's destination as the policy sees it, by the
+ * names and prefixes known now (a ClientHello comes later: SNI cannot
+ * decide here). */
+static bool
+cls_admit(void *arg, const struct natgw_flow_key *k)
+{
+	struct natgw_worker_cls *c = arg;
+	struct natgw_dst_result r;
+	struct natgw_policy_dest d;
+
+	natgw_dst_classify(c->dst, k->dst_ip, &r);
+	d.ip = k->dst_ip;
+	d.port = k->dst_port;
+	d.proto = k->proto;
+	d.service = r.service;
+	d.name = r.name;
+	return natgw_policy_allows(c->enforce, &d);
+}
+
 int
 worker_cls_init(struct natgw_worker *w, struct natgw_worker_cls *c,
 		const struct natgw_worker_conf *conf, char *err, size_t errlen)
@@ -140,6 +159,7 @@ worker_cls_init(struct natgw_worker *w, struct natgw_worker_cls *c,
 		memset(c, 0, sizeof(*c));
 		return -1;
 	}
+	c->enforce = conf->enforce;
 	c->ready = true;
 	(void)w;
 	return 0;
@@ -150,6 +170,7 @@ worker_cls_hooks(struct natgw_worker_cls *c, struct natgw_nat_classifier *h)
 {
 	h->classify = cls_classify;
 	h->learn = cls_learn;
+	h->admit = c->enforce ? cls_admit : NULL;
 	h->arg = c;
 }
 

@@ -33,6 +33,7 @@
 
 struct natgw_dst;
 struct natgw_dst_ranges;
+struct natgw_policy;
 
 struct rte_mbuf;
 struct rte_ring;
@@ -75,6 +76,9 @@ struct natgw_worker_conf {
 	bool classify;
 	const struct natgw_dst_ranges *ranges; /**< AWS's prefixes, shared read-only */
 	uint32_t max_names;            /**< learned addresses held (0: 65536) */
+	/** With classify: refuse the new inside sessions this egress policy
+	 * denies (natgw as the filter a NAT gateway lacks); NULL: none. */
+	const struct natgw_policy *enforce;
 	/**
 	 * Gateway mode (n_gw > 0): each worker is a NAT gateway of its own,
 	 * this one gateway @p gw_id of @p n_gw, whose engine (nat, with

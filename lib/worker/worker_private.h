@@ -7,6 +7,7 @@
 #include <stdbool.h>
 
 #include "natgw_dstclass.h"
+#include "natgw_policy.h"
 #include "natgw_worker.h"
 
 /* A worker's destination classifier (classify.c). */
@@ -17,6 +18,7 @@ struct natgw_worker_cls {
 	char **names;                 /* id - 1 -> name */
 	unsigned int n_names;
 	uint64_t names_overflow;      /* names past the registry's room: id 0 */
+	const struct natgw_policy *enforce; /* refuse what it denies, NULL: none */
 };
 
 int worker_cls_init(struct natgw_worker *w, struct natgw_worker_cls *c,

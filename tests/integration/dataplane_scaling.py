@@ -24,6 +24,8 @@ one CPU):
 - what was not forwarded is counted: PacketsDropCount = bandwidth_ceiling
   drops, and offered = forwarded + dropped in the timeline's totals;
 - with --scale off nothing is dropped for a ceiling;
+- --enforce with a policy denying the collector: every packet dropped as
+  policy_denied, no session made, nothing out;
 - two gateways (--gateway, a worker each) on a finite capture from two /24s
   arriving on either worker's queue: every flow leaves by its own gateway's
   address, each gateway's metrics count its subnet's packets, and report.json
@@ -59,7 +61,7 @@ def frames():
     return out
 
 
-def run(exe, wd, tag, inp, scale, lcores, queues):
+def run(exe, wd, tag, inp, scale, lcores, queues, extra=()):
     report = os.path.join(wd, tag + ".json")
     vdev = "net_pcap0,rx_pcap=%s,infinite_rx=1" % inp
     if queues:
@@ -71,7 +73,7 @@ def run(exe, wd, tag, inp, scale, lcores, queues):
            "--vdev", vdev, "--vdev", "net_null0,no-rx=1", "--",
            "--inside", "0", "--outside", "1", "--inside-net", "10.0.0.0/16",
            "--public-ip", nc.PUBLIC_IP, "--duration", "4", "--report", report, "-q",
-           "--scale", scale]
+           "--scale", scale, *extra]
     if queues:
         cmd += ["--config", queues]
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=90)
@@ -180,6 +182,16 @@ def main():
         ck.eq(rep["drops"]["bandwidth_ceiling"] + rep["drops"]["packet_rate_ceiling"], 0,
               "--scale off: no ceiling drops")
         ck.check("ceiling" not in rep, "--scale off: no ceiling in the report")
+        # --enforce on the dataplane: a policy denying the collector drops
+        # every packet at session creation; nothing leaves, no session.
+        pol = os.path.join(wd, "deny.json")
+        with open(pol, "w") as f:
+            json.dump({"default": "allow", "rules": [
+                {"name": "no collector", "action": "deny", "cidr": "198.51.100.50"}]}, f)
+        rep = run(exe, wd, "enforce", inp, "off", "0@0,1@1", None, ["--enforce", pol])
+        ck.check(rep["drops"]["policy_denied"] > 0, "--enforce: policy_denied drops")
+        ck.eq(rep["metrics"]["PacketsOutToDestination"], 0, "--enforce: nothing left")
+        ck.eq(rep["counters"]["sessions_created"], 0, "--enforce: no session made")
     sys.exit(ck.finish())
 
 
