@@ -265,7 +265,7 @@ class Natgw:
     """natgw's dataplane: one worker (lcore 1) polling both ports, a stats line
     every second into the log, the JSON report when it stops."""
 
-    def __init__(self, args, case, eal, limit):
+    def __init__(self, args, case, eal, limit, extra=()):
         self.report = case["log"][:-4] + ".json"
         cmd = [args.natgw] + eal + [
             "--", "--inside", "0", "--outside", "1",
@@ -278,6 +278,7 @@ class Natgw:
             "--report", self.report]
         if args.profile:
             cmd += ["--profile", args.profile]
+        cmd += list(extra)
         self.p = spawn(cmd, limit + 60, log=case["log"])
         wait_for(self.p, rb"forwarding between", 0, 120)
         self.tel = Telemetry(eal[eal.index("--file-prefix") + 1])
@@ -321,8 +322,8 @@ def natgw_check(rep, case, res):
     return res
 
 
-def natgw_window(args, case, eal):
-    ng = Natgw(args, case, eal, args.warmup + args.window + 60)
+def natgw_window(args, case, eal, extra=()):
+    ng = Natgw(args, case, eal, args.warmup + args.window + 60, extra)
     try:
         t0, rx0, tx0 = warm_up(ng.stats, case, args)
         time.sleep(args.window)
@@ -334,8 +335,8 @@ def natgw_window(args, case, eal):
     return natgw_check(rep, case, res)
 
 
-def natgw_once(args, case, eal):
-    ng = Natgw(args, case, eal, args.eof_limit + 60)
+def natgw_once(args, case, eal, extra=()):
+    ng = Natgw(args, case, eal, args.eof_limit + 60, extra)
     try:
         samples = sample_to_end(ng.stats, case, args)
     finally:
@@ -357,6 +358,8 @@ def main():
     ap.add_argument("--cases", required=True, help="JSON list of the cases")
     ap.add_argument("--testpmd", default="dpdk-testpmd")
     ap.add_argument("--natgw", default="")
+    ap.add_argument("--enforce", default="",
+                    help="also natgw --enforce FILE: an egress policy on every new session")
     ap.add_argument("--mac", action="store_true",
                     help="also testpmd --forward-mode=mac, which writes each frame's MACs")
     ap.add_argument("--runs", type=int, default=3)
@@ -380,7 +383,8 @@ def main():
     for case in cases:
         best = {}
         progs = ["testpmd"] + (["testpmd_mac"] if args.mac else []) + \
-            (["natgw"] if args.natgw else [])
+            (["natgw"] if args.natgw else []) + \
+            (["natgw_enforce"] if args.natgw and args.enforce else [])
         runs = {p: [] for p in progs}
         for r in range(args.runs):
             for prog in progs:
@@ -393,6 +397,9 @@ def main():
                       ("testpmd_mac", True): mac(testpmd_window),
                       ("testpmd_mac", False): mac(testpmd_once),
                       ("natgw", True): natgw_window, ("natgw", False): natgw_once}
+                enf = ["--enforce", args.enforce]
+                fn[("natgw_enforce", True)] = lambda a, c, e: natgw_window(a, c, e, enf)
+                fn[("natgw_enforce", False)] = lambda a, c, e: natgw_once(a, c, e, enf)
                 res = fn[(prog, case["infinite"])](args, c, eal)
                 runs[prog].append(res)
                 if prog not in best or res["mpps"] > best[prog]["mpps"]:
@@ -405,6 +412,10 @@ def main():
             out["natgw_mpps"] = round(best["natgw"]["mpps"], 3)
             out["ratio"] = round(best["natgw"]["mpps"] / best["testpmd"]["mpps"], 3)
             out["natgw_report"] = best["natgw"]["report"]
+        if "natgw_enforce" in best:
+            out["enforce_mpps"] = round(best["natgw_enforce"]["mpps"], 3)
+            out["enforce_ratio_to_natgw"] = round(best["natgw_enforce"]["mpps"] /
+                                                  best["natgw"]["mpps"], 3)
         if "testpmd_mac" in best:
             out["testpmd_mac_mpps"] = round(best["testpmd_mac"]["mpps"], 3)
             out["mac_ratio"] = round(best["testpmd_mac"]["mpps"] / best["testpmd"]["mpps"], 3)
