@@ -720,6 +720,30 @@ policy_bills(const struct natgw_report *rep, const struct natgw_acct_totals *t, 
 	return 0;
 }
 
+/* --enforce: the packets refused at session creation, by deciding rule, all
+ * workers together; rules that refused nothing left out. */
+static json_t *
+refused_json(const struct natgw_report *rep)
+{
+	const struct natgw_policy *p = rep->acct->policy;
+	unsigned int n = natgw_policy_rule_count(p) + 1, e, i, k;
+	json_t *a = json_array();
+
+	for (i = 0; i < n; i++) {
+		uint64_t pk = 0;
+
+		for (e = 0; rep->workers && e < rep->n_engines; e++) {
+			const uint64_t *r = natgw_worker_refused(rep->workers[e], &k);
+
+			pk += r && i < k ? r[i] : 0;
+		}
+		if (pk)
+			json_array_append_new(a, json_pack("{sssI}", "rule",
+				natgw_policy_rule_label(p, (int)i - 1), "packets", (json_int_t)pk));
+	}
+	return a;
+}
+
 json_t *
 natgw_acct_policy_json(const struct natgw_report *rep, const struct natgw_acct_totals *t,
 		const struct natgw_policy_tally *tally)
@@ -732,6 +756,8 @@ natgw_acct_policy_json(const struct natgw_report *rep, const struct natgw_acct_t
 		return json_pack("{ss}", "error", "out of memory");
 	json_object_set_new(o, "file", json_string(rep->acct->policy_path));
 	json_object_set_new(o, "enforced", json_boolean(rep->acct->enforce));
+	if (rep->acct->enforce)
+		json_object_set_new(o, "refused_by_rule", refused_json(rep));
 	if (rep->span_s > 0 && policy_bills(rep, t, bill) == 0) {
 		json_t *b = json_object();
 

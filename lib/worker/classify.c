@@ -130,6 +130,7 @@ cls_admit(void *arg, const struct natgw_flow_key *k)
 	struct natgw_worker_cls *c = arg;
 	struct natgw_dst_result r;
 	struct natgw_policy_dest d;
+	int rule;
 
 	natgw_dst_classify(c->dst, k->dst_ip, &r);
 	d.ip = k->dst_ip;
@@ -137,7 +138,30 @@ cls_admit(void *arg, const struct natgw_flow_key *k)
 	d.proto = k->proto;
 	d.service = r.service;
 	d.name = r.name;
-	return natgw_policy_allows(c->enforce, &d);
+	rule = natgw_policy_eval(c->enforce, &d);
+	if (natgw_policy_rule_action(c->enforce, rule) == NATGW_POLICY_ALLOW)
+		return true;
+	c->refused[rule + 1]++;
+	return false;
+}
+
+const uint64_t *
+natgw_worker_refused(const struct natgw_worker *w, unsigned int *n)
+{
+	const struct natgw_worker_cls *c = worker_cls_const(w);
+
+	*n = c && c->enforce ? natgw_policy_rule_count(c->enforce) + 1 : 0;
+	return *n ? c->refused : NULL;
+}
+
+/* What init made besides the name registry's entries. */
+static void
+worker_cls_free_parts(struct natgw_worker_cls *c)
+{
+	natgw_dst_free(c->dst);
+	free(c->names);
+	free(c->refused);
+	memset(c, 0, sizeof(*c));
 }
 
 int
@@ -154,12 +178,20 @@ worker_cls_init(struct natgw_worker *w, struct natgw_worker_cls *c,
 	if (c->dst == NULL || c->names == NULL || !hcreate_r(2 * NAMES_MAX, &c->htab)) {
 		snprintf(err, errlen, "worker %u: cannot make the destination classifier",
 			conf->nat.worker_id);
-		natgw_dst_free(c->dst);
-		free(c->names);
-		memset(c, 0, sizeof(*c));
+		worker_cls_free_parts(c);
 		return -1;
 	}
 	c->enforce = conf->enforce;
+	if (c->enforce) {
+		c->refused = calloc(natgw_policy_rule_count(c->enforce) + 1, sizeof(*c->refused));
+		if (c->refused == NULL) {
+			snprintf(err, errlen, "worker %u: no memory for the policy's counters",
+				conf->nat.worker_id);
+			hdestroy_r(&c->htab);
+			worker_cls_free_parts(c);
+			return -1;
+		}
+	}
 	c->ready = true;
 	(void)w;
 	return 0;
@@ -184,9 +216,7 @@ worker_cls_free(struct natgw_worker_cls *c)
 	hdestroy_r(&c->htab);
 	for (i = 0; i < c->n_names; i++)
 		free(c->names[i]);
-	free(c->names);
-	natgw_dst_free(c->dst);
-	c->ready = false;
+	worker_cls_free_parts(c);
 }
 
 void

@@ -144,6 +144,13 @@ void natgw_worker_observe(struct natgw_worker *w, const uint8_t *frame, uint32_t
 /** @return the name of name id @p id of this worker's sessions, NULL for 0. */
 const char *natgw_worker_name(const struct natgw_worker *w, uint16_t id);
 
+/**
+ * With an enforced policy: the packets its admit hook refused, by deciding
+ * rule (index 0: the default, i: rule i - 1); @p n gets the entries.
+ * @return NULL (n 0) without an enforced policy.
+ */
+const uint64_t *natgw_worker_refused(const struct natgw_worker *w, unsigned int *n);
+
 /** @return the worker's classifier instance (its counters), NULL without one. */
 const struct natgw_dst *natgw_worker_dst(const struct natgw_worker *w);
 

@@ -19,6 +19,7 @@ struct natgw_worker_cls {
 	unsigned int n_names;
 	uint64_t names_overflow;      /* names past the registry's room: id 0 */
 	const struct natgw_policy *enforce; /* refuse what it denies, NULL: none */
+	uint64_t *refused;            /* packets refused, by deciding rule + 1 */
 };
 
 int worker_cls_init(struct natgw_worker *w, struct natgw_worker_cls *c,

@@ -88,6 +88,9 @@ def main():
             ck.eq(rep2["drops"]["policy_denied"] + rep2["drops"]["bandwidth_ceiling"], 1500,
                   "--enforce: every datagram of the burst dropped (policy or ceiling first)")
             ck.check(rep2["drops"]["policy_denied"] > 0, "--enforce: policy_denied counted")
+            ck.eq(rep2["policy"].get("refused_by_rule"),
+                  [{"rule": "default", "packets": rep2["drops"]["policy_denied"]}],
+                  "--enforce: the refused packets by deciding rule")
             ck.check(all(nc.ipv4_of(x).dst != BURST for x in r2.outside),
                      "--enforce: nothing to the collector in outside.pcap")
             key = lambda f: (f["proto"], f["inside_ip"], f["inside_port"], f["destination_ip"],
@@ -113,6 +116,9 @@ def main():
             ck.eq([f for f in r3.report["flows"] if f["service"] == "ecr.dkr"], [],
                   "--enforce by a DNS name: no ECR registry session")
             ck.check(r3.report["drops"]["policy_denied"] > 0, "its SYN was dropped")
+            ck.check({"rule": "no registry", "packets": 1} in
+                     r3.report["policy"].get("refused_by_rule", []),
+                     "refused by 'no registry': %r" % r3.report["policy"].get("refused_by_rule"))
 
         bad = os.path.join(tmp, "bad.json")
         with open(bad, "w") as f:

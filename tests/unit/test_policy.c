@@ -472,7 +472,7 @@ START_TEST(test_example_policy)
 		sizeof(err));
 
 	ck_assert_msg(p != NULL, "%s", err);
-	ck_assert_uint_eq(natgw_policy_rule_count(p), 5);
+	ck_assert_uint_eq(natgw_policy_rule_count(p), 6);
 	ck_assert_int_eq(natgw_policy_rule_action(p, -1), NATGW_POLICY_DENY);
 	ck_assert_int_eq(eval(p, "52.217.84.12", 443, TCP, "s3",
 		"prod-us-east-1-starport-layer-bucket.s3.us-east-1.amazonaws.com"), 0);
@@ -483,10 +483,11 @@ START_TEST(test_example_policy)
 	ck_assert_int_eq(eval(p, "52.94.229.7", 443, TCP, "logs", NULL), 3);
 	ck_assert_int_eq(eval(p, "140.82.112.6", 443, TCP, "internet", "api.github.com"), 4);
 	ck_assert_str_eq(natgw_policy_rule_label(p, 4), "GitHub API");
-	/* what the sample also does: a metrics burst, public DNS */
+	/* public DNS is allowed; the sample's metrics burst is not */
+	ck_assert_int_eq(eval(p, "8.8.8.8", 53, UDP, "internet", NULL), 5);
+	ck_assert_int_eq(eval(p, "8.8.8.8", 443, TCP, "internet", NULL), -1);
 	ck_assert_int_eq(eval(p, "198.51.100.77", 8125, UDP, "internet", "metrics.example.net"),
 		-1);
-	ck_assert_int_eq(eval(p, "8.8.8.8", 53, UDP, "internet", NULL), -1);
 	ck_assert_int_eq(eval(p, "140.82.112.6", 80, TCP, "internet", "api.github.com"), -1);
 	natgw_policy_free(p);
 }
