@@ -401,20 +401,20 @@ natgw_cmd_replay(int argc, char **argv)
 	 * anything is made under --out: its checks and messages are the only ones. */
 	if (!capture_ok(rc.capture, err, sizeof(err))) {
 		fprintf(stderr, "natgw replay: %s\n", err);
-		return 1;
+		goto fail;
 	}
 	if (mkdir_p(out) < 0) {
 		fprintf(stderr, "natgw replay: --out %s: %s\n", out, strerror(errno));
-		return 1;
+		goto fail;
 	}
 	if (stat(out, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		fprintf(stderr, "natgw replay: --out %s: not a directory\n", out);
-		return 1;
+		goto fail;
 	}
 	if (csv && (mkdir_p(csv) < 0 || stat(csv, &st) < 0 || !S_ISDIR(st.st_mode))) {
 		fprintf(stderr, "natgw replay: --csv %s: %s\n", csv,
 			errno ? strerror(errno) : "not a directory");
-		return 1;
+		goto fail;
 	}
 	/* Work under .part names; only a finished run gets the real ones, so that
 	 * nothing left by a failure looks complete. */
@@ -435,7 +435,7 @@ natgw_cmd_replay(int argc, char **argv)
 	}
 	if (init_eal(rc.nat.max_sessions, rc.n_gw ? rc.n_gw : 1, err, sizeof(err)) < 0) {
 		fprintf(stderr, "natgw replay: %s\n", err);
-		return 1;
+		goto fail;
 	}
 	if (natgw_acct_load_ranges(&acct, err, sizeof(err)) < 0) {
 		fprintf(stderr, "natgw replay: %s\n", err);
@@ -486,7 +486,12 @@ done:
 	 * nothing behind. */
 	rmdir(op);
 	return status;
+fail:
+	/* Before the run: only the accounting's files are held. */
+	natgw_acct_conf_free(&acct);
+	return 1;
 bad:
+	natgw_acct_conf_free(&acct);
 	fprintf(stderr, "natgw replay: %s\n", err);
 	return 2;
 }
