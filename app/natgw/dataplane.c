@@ -380,12 +380,9 @@ parse_opts(int argc, char **argv, struct dp_opts *o, char *err, size_t errlen)
 		case O_REPORT: o->report = optarg; break;
 		case O_CSV: o->csv = optarg; break;
 		case O_GATEWAY:
-			if (o->n_gwspec == RTE_DIM(o->gwspec)) {
-				snprintf(err, errlen, "--gateway: at most %d gateways",
-					NATGW_MAX_WORKERS);
+			if (opt_gateway_add(o->gwspec, &o->n_gwspec, RTE_DIM(o->gwspec), optarg,
+					err, errlen) < 0)
 				return -1;
-			}
-			o->gwspec[o->n_gwspec++] = optarg;
 			break;
 		case O_SCALE:
 			if (opt_scale(&o->scale, &o->scale_on, optarg, err, errlen) < 0)
@@ -1208,6 +1205,29 @@ dp_epoch(struct dp *dp, uint64_t now)
 	return 0;
 }
 
+/* The report's own sections: the dataplane's counters and the ceilings. Made
+ * before the engines finish: they tell the sessions still held. */
+static json_t *
+report_sections(struct dp *dp, double seconds)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "dataplane", dataplane_json(dp, seconds));
+	if (dp->n_gw) {
+		json_object_set_new(o, "gateways", natgw_report_gateways_json(dp->gw, dp->n_gw,
+			dp->engines, dp->scale));
+		if (dp->one)
+			json_object_set_new(o, "one_gateway_instead",
+				natgw_report_one_gateway_json(dp->one, dp->engines, dp->n_gw));
+	} else if (dp->scale[0]) {
+		json_t *sj = NULL;
+
+		if (natgw_scale_json(dp->scale[0], &sj) == 0)
+			json_object_set_new(o, "ceiling", sj);
+	}
+	return o;
+}
+
 /* ------------------------------------------------------------------ run */
 
 int
@@ -1341,26 +1361,14 @@ natgw_cmd_dataplane(int argc, char **argv)
 		};
 		uint64_t end = dp_now(&dp);
 
-		/* The dataplane section first: it tells the sessions still held,
-		 * which finishing the engines then ends (in the flow log, when
-		 * kept, as still open) and moves into the accounting. */
-		rep.sections = json_object();
-		json_object_set_new(rep.sections, "dataplane", dataplane_json(&dp, seconds));
 		/* The last epoch's use, into the timelines. */
 		if (dp.scale[0] && dp_epoch(&dp, end) < 0)
 			fprintf(stderr, "natgw: the ceiling's controller failed\n");
-		if (dp.n_gw) {
-			json_object_set_new(rep.sections, "gateways", natgw_report_gateways_json(
-				dp.gw, dp.n_gw, dp.engines, dp.scale));
-			if (dp.one)
-				json_object_set_new(rep.sections, "one_gateway_instead",
-					natgw_report_one_gateway_json(dp.one, dp.engines, dp.n_gw));
-		} else if (dp.scale[0]) {
-			json_t *sj = NULL;
-
-			if (natgw_scale_json(dp.scale[0], &sj) == 0)
-				json_object_set_new(rep.sections, "ceiling", sj);
-		}
+		/* The report's sections first: they tell the sessions still held,
+		 * which finishing the engines then ends (in the flow log, when
+		 * kept, as still open) and moves into the accounting. */
+		if (o.report)
+			rep.sections = report_sections(&dp, seconds);
 		for (i = 0; i < dp.n_workers; i++)
 			natgw_nat_finish(dp.engines[i], end);
 		if (!o.quiet)
@@ -1371,8 +1379,6 @@ natgw_cmd_dataplane(int argc, char **argv)
 		}
 		if (o.report && write_report(&rep, o.report) < 0)
 			status = 1;
-		else if (!o.report)
-			json_decref(rep.sections);
 	}
 stop:
 	dp_telemetry_unregister();

@@ -221,6 +221,18 @@ opt_timeout(struct natgw_nat_conf *c, const char *arg, char *err, size_t errlen)
 
 /* ------------------------------------------------------------- --gateway */
 
+int
+opt_gateway_add(const char **spec, unsigned int *n, unsigned int max, const char *arg,
+		char *err, size_t errlen)
+{
+	if (*n == max) {
+		snprintf(err, errlen, "--gateway: at most %u gateways", max);
+		return -1;
+	}
+	spec[(*n)++] = arg;
+	return 0;
+}
+
 /* "A.B.C.D/N+...=IP+..." split at '=', with '+' turned into ','. */
 static int
 gateway_split(const char *spec, char *nets, char *ips, size_t len, char *err, size_t errlen)

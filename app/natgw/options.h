@@ -23,6 +23,9 @@ int opt_filtering(enum natgw_filtering *f, const char *arg, char *err, size_t er
 int opt_timeout(struct natgw_nat_conf *c, const char *arg, char *err, size_t errlen);
 /* Parse --scale: "off", "on", or KEY=VALUE[,...] (on, with those values). */
 int opt_scale(struct natgw_scale_conf *c, int *on, const char *arg, char *err, size_t errlen);
+/* One more --gateway NETS=IPS into @p spec (at most @p max). */
+int opt_gateway_add(const char **spec, unsigned int *n, unsigned int max, const char *arg,
+		char *err, size_t errlen);
 /* --gateway NETS=IPS, repeated: all gateways' networks and addresses as
  * comma lists (a run's inside and public), into @p in and @p pub of @p len. */
 int opt_gateway_union(const char *const *spec, unsigned int n, char *in, char *pub, size_t len,

@@ -292,12 +292,9 @@ natgw_cmd_replay(int argc, char **argv)
 				goto bad;
 			break;
 		case OPT_GATEWAY:
-			if (n_gwspec == RTE_DIM(gwspec)) {
-				snprintf(err, sizeof(err), "--gateway: at most %d gateways",
-					NATGW_REPLAY_MAX_GW);
+			if (opt_gateway_add(gwspec, &n_gwspec, RTE_DIM(gwspec), optarg, err,
+					sizeof(err)) < 0)
 				goto bad;
-			}
-			gwspec[n_gwspec++] = optarg;
 			break;
 		case OPT_SPEEDUP:
 			if (opt_double(&rc.speedup, "--speedup", optarg, 0.001, 1e6, err,

@@ -569,12 +569,10 @@ natgw_report_summary(FILE *f, const struct natgw_replay_conf *c,
 static uint64_t
 ceiling_bytes(struct natgw_nat *const *nats, unsigned int n)
 {
-	uint64_t b = 0;
-	unsigned int g;
+	struct natgw_nat_stats t;
 
-	for (g = 0; g < n; g++)
-		b += natgw_nat_stats(nats[g])->ceiling_bytes;
-	return b;
+	natgw_report_totals(nats, n, &t);
+	return t.ceiling_bytes;
 }
 
 json_t *

@@ -192,7 +192,7 @@ gateway_of(const struct replay *r, uint32_t ip)
 static int
 epoch(struct replay *r, uint64_t now, char *err, size_t errlen)
 {
-	struct natgw_scale_use all = {0};
+	uint64_t all_bytes = 0, all_pkts = 0; /* offered to all the gateways */
 	unsigned int g;
 
 	for (g = 0; g < r->n_gw; g++) {
@@ -202,8 +202,8 @@ epoch(struct replay *r, uint64_t now, char *err, size_t errlen)
 
 		natgw_worker_ceiling_use(gw->wk, &gw->seen, &u);
 		natgw_scale_add(gw->sc, 0, &u);
-		all.offered_bytes += u.offered_bytes;
-		all.offered_pkts += u.offered_pkts;
+		all_bytes += u.offered_bytes;
+		all_pkts += u.offered_pkts;
 		if (natgw_scale_epoch(gw->sc, now, &b) < 0) {
 			snprintf(err, errlen, "gateway %u: the ceiling's controller failed", g);
 			return -1;
@@ -211,7 +211,7 @@ epoch(struct replay *r, uint64_t now, char *err, size_t errlen)
 		natgw_nat_set_budget(gw->nat, b.bytes, b.pkts);
 	}
 	/* One gateway for all: what its own budget would have held. */
-	if (r->one && natgw_scale_shadow_epoch(r->one, now, all.offered_bytes, all.offered_pkts,
+	if (r->one && natgw_scale_shadow_epoch(r->one, now, all_bytes, all_pkts,
 			&r->one_budget) < 0) {
 		snprintf(err, errlen, "the one-gateway comparison's controller failed");
 		return -1;
