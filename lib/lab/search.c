@@ -52,7 +52,7 @@ struct bound {
 	enum state st;
 	double next_rate;
 	bool next_long;
-	double width;    /* the ratio of the interval to bisect, for choosing the widest */
+	double width;    /* upper / lower end of the interval to bisect (>= 1); 0 to confirm */
 };
 
 struct search {
@@ -219,23 +219,18 @@ bound_update(const struct search *s, struct bound *b)
 }
 
 /*
- * The trial to run next: the widest bisection first, confirmations once none
- * is left. @return the bound it is for, or -1 when both are done.
+ * The trial to run next: the widest bisection first, confirmations (width 0)
+ * once none is left; the NDR on a tie. @return the bound it is for, or -1
+ * when both are done.
  */
 static int
 pick(const struct search *s)
 {
 	int best = -1, k;
 
-	for (k = 0; k < N_BOUNDS; k++) {
-		const struct bound *b = &s->b[k];
-
-		if (b->st != ST_NEED)
-			continue;
-		if (best < 0 || (s->b[best].next_long && !b->next_long) ||
-				(s->b[best].next_long == b->next_long && b->width > s->b[best].width))
+	for (k = 0; k < N_BOUNDS; k++)
+		if (s->b[k].st == ST_NEED && (best < 0 || s->b[k].width > s->b[best].width))
 			best = k;
-	}
 	return best;
 }
 

@@ -392,7 +392,7 @@ END_TEST
 
 START_TEST(test_hist_overflow)
 {
-	struct natgw_hist *h = natgw_hist_create(0);
+	struct natgw_hist *h = natgw_hist_create(0), *a, *b, *all;
 	uint64_t lo, hi, c;
 	unsigned int i = 0;
 
@@ -419,6 +419,22 @@ START_TEST(test_hist_overflow)
 	ck_assert_uint_eq(c, 3);
 	ck_assert_int_eq(natgw_hist_next_bucket(h, &i, &lo, &hi, &c), -1);
 	natgw_hist_free(h);
+
+	/* merged sums pass 2^64 too */
+	a = natgw_hist_create(0);
+	b = natgw_hist_create(0);
+	all = natgw_hist_create(0);
+	natgw_hist_record(a, UINT64_MAX);
+	natgw_hist_record(b, UINT64_MAX);
+	natgw_hist_record(b, 5);
+	natgw_hist_record_n(all, UINT64_MAX, 2);
+	natgw_hist_record(all, 5);
+	ck_assert_int_eq(natgw_hist_merge(a, b), 0);
+	ck_hist_eq(a, all);
+	ck_assert(natgw_hist_mean(a) == (ldexp(1, 65) + 3) / 3);
+	natgw_hist_free(a);
+	natgw_hist_free(b);
+	natgw_hist_free(all);
 
 	/* without overflow, the last bucket is 2^40 alone */
 	h = natgw_hist_create(0);
@@ -494,6 +510,7 @@ struct dut {
 	double r_star;
 	double slope;                /* 0: a step */
 	double gen_max;              /* the generator sends at most this; 0: no limit */
+	unsigned int gen_max_from;   /* ...from this call on (1-based); 0: from the first */
 	double long_r_star;          /* r_star for trials of final_ns; 0: r_star */
 	uint64_t final_ns;
 	unsigned int fail_first_max; /* the first trial at max_rate fails (loss 0.5) */
@@ -537,7 +554,8 @@ dut_trial(void *arg, double rate, uint64_t duration_ns, struct natgw_trial *t)
 	ck_assert_uint_eq(t->duration_ns, duration_ns);
 	if (d->abort_at > 0 && d->calls == d->abort_at)
 		return -1;
-	t->achieved = d->gen_max > 0 && rate > d->gen_max ? d->gen_max : rate;
+	t->achieved = d->gen_max > 0 && rate > d->gen_max && d->calls >= d->gen_max_from ?
+		d->gen_max : rate;
 	loss = dut_loss(d, t->achieved, is_long);
 	if (is_long && d->long_calls++ < d->long_fails) {
 		loss = d->long_fail_loss;
@@ -833,6 +851,32 @@ START_TEST(test_search_gen_limited_above_dut)
 		ck_assert(r.log[i].offered <= 8e6);
 	ck_bound_vs_log(&c, &r, &r.ndr, c.ndr_loss);
 	ck_bound_vs_log(&c, &r, &r.pdr, c.pdr_loss);
+}
+END_TEST
+
+/*
+ * The generator falters from the fourth trial on (to 2e6): a pass above that
+ * is out of reach now and is ignored, the bounds are the new limit, and
+ * nothing is offered above it again. The fail at max_rate stays a fail.
+ */
+START_TEST(test_search_gen_falters)
+{
+	struct natgw_search_result r;
+	struct natgw_search_conf c;
+	struct dut d = {.r_star = 6e6, .gen_max_from = 4, .gen_max = 2e6};
+	unsigned int i;
+
+	conf_range(&c, 1e5, 1e7);
+	search_ok(&c, &d, &r);
+	ck_assert(r.generator_limited && r.generator_max == 1e7);
+	ck_assert(r.log[2].offered > 2e6 && natgw_trial_loss(&r.log[2]) == 0);
+	ck_assert(r.log[3].achieved == 2e6 && r.log[3].offered > 2e6);
+	for (i = 4; i < r.n_trials; i++)
+		ck_assert(r.log[i].offered <= 2e6);
+	ck_assert(r.ndr.found && r.ndr.at_gen_limit && r.ndr.rate == 2e6 && r.ndr.upper == 2e6);
+	ck_assert(r.pdr.found && r.pdr.at_gen_limit && r.pdr.rate == 2e6);
+	ck_assert_uint_eq(r.n_trials, 5);
+	ck_bound_vs_log(&c, &r, &r.ndr, c.ndr_loss);
 }
 END_TEST
 
@@ -1142,6 +1186,7 @@ main(void)
 	tcase_add_test(tc, test_search_noise_below_pass);
 	tcase_add_test(tc, test_search_gen_limited_below_dut);
 	tcase_add_test(tc, test_search_gen_limited_above_dut);
+	tcase_add_test(tc, test_search_gen_falters);
 	tcase_add_test(tc, test_search_gen_below_min);
 	tcase_add_test(tc, test_search_gen_tolerance);
 	tcase_add_test(tc, test_search_final_fails_once);
