@@ -596,6 +596,26 @@ search_ok(const struct natgw_search_conf *c, struct dut *d, struct natgw_search_
 	ck_assert_uint_eq(r->n_trials, d->calls);
 }
 
+/* Search [@p min, @p max] with the defaults (left in @p c). */
+static void
+search_range(struct natgw_search_conf *c, double min, double max, struct dut *d,
+		struct natgw_search_result *r)
+{
+	conf_range(c, min, max);
+	search_ok(c, d, r);
+}
+
+/* No trial from the @p from-th (0-based) on offered more than @p rate. */
+static void
+ck_offered_at_most(const struct natgw_search_result *r, unsigned int from, double rate)
+{
+	unsigned int i;
+
+	for (i = from; i < r->n_trials && i < NATGW_SEARCH_MAX_LOG; i++)
+		ck_assert_msg(r->log[i].offered <= rate, "trial %u offered %g, above %g", i + 1,
+			r->log[i].offered, rate);
+}
+
 /*
  * The bound's rules checked against the log, worked out independently of the
  * library: upper is the lowest rate that failed among trials the generator
@@ -630,6 +650,14 @@ ck_bound_vs_log(const struct natgw_search_conf *c, const struct natgw_search_res
 	ck_assert(b->rate <= b->upper);
 }
 
+/* Both bounds against the log. */
+static void
+ck_vs_log(const struct natgw_search_conf *c, const struct natgw_search_result *r)
+{
+	ck_bound_vs_log(c, r, &r->ndr, c->ndr_loss);
+	ck_bound_vs_log(c, r, &r->pdr, c->pdr_loss);
+}
+
 /*
  * @p b is found and brackets @p truth: the rate passed (at or below it), the
  * upper end failed (above it), the two within precision.
@@ -643,6 +671,19 @@ ck_brackets(const struct natgw_search_bound *b, double truth, double precision)
 		"[%.9g, %.9g) does not hold %.9g", b->rate, b->upper, truth);
 	ck_assert_msg(b->upper - b->rate <= precision * b->upper * (1 + 1e-12),
 		"[%.9g, %.9g) is wider than %g", b->rate, b->upper, precision);
+}
+
+/*
+ * @p b is found at the top of what could be measured, @p rate: max_rate
+ * (@p at_max) or the generator's limit; nothing above it failed.
+ */
+static void
+ck_at_top(const struct natgw_search_bound *b, double rate, bool at_max)
+{
+	ck_assert_msg(b->found && b->at_max == at_max && b->at_gen_limit == !at_max,
+		"found %d at_max %d at_gen_limit %d", b->found, b->at_max, b->at_gen_limit);
+	ck_assert_msg(b->rate == rate && b->upper == rate, "[%.9g, %.9g], expected %.9g", b->rate,
+		b->upper, rate);
 }
 
 START_TEST(test_search_step)
@@ -670,8 +711,7 @@ START_TEST(test_search_step)
 			ck_brackets(&r.ndr, cases[i].r_star, precs[j]);
 			/* a step's loss reaches pdr_loss at r_star / (1 - pdr_loss) */
 			ck_brackets(&r.pdr, cases[i].r_star / (1 - c.pdr_loss), precs[j]);
-			ck_bound_vs_log(&c, &r, &r.ndr, c.ndr_loss);
-			ck_bound_vs_log(&c, &r, &r.pdr, c.pdr_loss);
+			ck_vs_log(&c, &r);
 			ck_assert(r.ndr.loss == 0);
 			ck_assert(r.pdr.loss <= c.pdr_loss);
 			ck_assert(!r.generator_limited);
@@ -692,10 +732,9 @@ START_TEST(test_search_pdr_at_max)
 	struct natgw_search_conf c;
 	struct dut d = {.r_star = 9.97e6};
 
-	conf_range(&c, 1e3, 1e7);
-	search_ok(&c, &d, &r);
+	search_range(&c, 1e3, 1e7, &d, &r);
 	ck_brackets(&r.ndr, 9.97e6, c.precision);
-	ck_assert(r.pdr.found && r.pdr.at_max && r.pdr.rate == 1e7 && r.pdr.upper == 1e7);
+	ck_at_top(&r.pdr, 1e7, true);
 	ck_assert(r.pdr.loss > 0 && r.pdr.loss <= c.pdr_loss);
 }
 END_TEST
@@ -717,8 +756,7 @@ START_TEST(test_search_gradual)
 		ck_brackets(&r.ndr, r0s[i], c.precision);
 		ck_brackets(&r.pdr, 1.5 * r0s[i], c.precision);
 		ck_assert(r.pdr.rate > 1.45 * r.ndr.rate);
-		ck_bound_vs_log(&c, &r, &r.ndr, c.ndr_loss);
-		ck_bound_vs_log(&c, &r, &r.pdr, c.pdr_loss);
+		ck_vs_log(&c, &r);
 	}
 }
 END_TEST
@@ -729,12 +767,11 @@ START_TEST(test_search_all_pass)
 	struct natgw_search_conf c;
 	struct dut d = {.r_star = INFINITY};
 
-	conf_range(&c, 1e3, 1e7);
-	search_ok(&c, &d, &r);
+	search_range(&c, 1e3, 1e7, &d, &r);
 	ck_assert_uint_eq(r.n_trials, 1);
-	ck_assert(r.ndr.found && r.ndr.at_max && !r.ndr.at_gen_limit);
-	ck_assert(r.ndr.rate == 1e7 && r.ndr.upper == 1e7 && r.ndr.loss == 0);
-	ck_assert(r.pdr.found && r.pdr.at_max && r.pdr.rate == 1e7);
+	ck_at_top(&r.ndr, 1e7, true);
+	ck_at_top(&r.pdr, 1e7, true);
+	ck_assert(r.ndr.loss == 0);
 	ck_assert(!r.generator_limited && r.generator_max == 1e7);
 }
 END_TEST
@@ -745,14 +782,13 @@ START_TEST(test_search_min_fails)
 	struct natgw_search_conf c;
 	struct dut d = {.r_star = 500};
 
-	conf_range(&c, 1e3, 1e7);
-	search_ok(&c, &d, &r);
+	search_range(&c, 1e3, 1e7, &d, &r);
 	ck_assert(r.ndr.found && r.ndr.rate == 0 && r.ndr.upper == 1e3 && !r.ndr.at_max);
 	ck_assert(r.pdr.found && r.pdr.rate == 0 && r.pdr.upper == 1e3);
 	/* it went down to min_rate, tried it once and stopped */
 	ck_assert(r.log[r.n_trials - 1].offered == 1e3);
 	ck_assert_uint_le(r.n_trials, 16);
-	ck_bound_vs_log(&c, &r, &r.ndr, c.ndr_loss);
+	ck_vs_log(&c, &r);
 }
 END_TEST
 
@@ -763,10 +799,9 @@ START_TEST(test_search_min_passes)
 	struct natgw_search_conf c;
 	struct dut d = {.r_star = 1001};
 
-	conf_range(&c, 1e3, 1e7);
-	search_ok(&c, &d, &r);
+	search_range(&c, 1e3, 1e7, &d, &r);
 	ck_assert(r.ndr.found && r.ndr.rate == 1e3 && r.ndr.upper <= 1001 / (1 - c.precision));
-	ck_bound_vs_log(&c, &r, &r.ndr, c.ndr_loss);
+	ck_vs_log(&c, &r);
 }
 END_TEST
 
@@ -777,13 +812,12 @@ START_TEST(test_search_noise_at_max)
 	struct natgw_search_conf c;
 	struct dut d = {.r_star = INFINITY, .fail_first_max = 1};
 
-	conf_range(&c, 1e5, 1e7);
-	search_ok(&c, &d, &r);
+	search_range(&c, 1e5, 1e7, &d, &r);
 	/* the fail stands (conservative): the bounds end just below it */
 	ck_assert(r.ndr.found && !r.ndr.at_max && r.ndr.upper == 1e7);
 	ck_assert(r.ndr.rate >= 1e7 * (1 - c.precision) && r.ndr.rate < 1e7);
 	ck_assert(r.pdr.found && !r.pdr.at_max && r.pdr.upper == 1e7);
-	ck_bound_vs_log(&c, &r, &r.ndr, c.ndr_loss);
+	ck_vs_log(&c, &r);
 }
 END_TEST
 
@@ -799,8 +833,7 @@ START_TEST(test_search_noise_below_pass)
 	unsigned int i;
 	bool pass_above = false;
 
-	conf_range(&c, 1e4, 1e7);
-	search_ok(&c, &d, &r);
+	search_range(&c, 1e4, 1e7, &d, &r);
 	ck_assert_msg(d.noise_rate > 0, "no trial below a pass: the test did not test");
 	ck_assert(r.pdr.found && r.pdr.upper == d.noise_rate && r.pdr.rate < d.noise_rate);
 	for (i = 0; i < r.n_trials; i++)
@@ -808,8 +841,7 @@ START_TEST(test_search_noise_below_pass)
 			pass_above = true;
 	ck_assert(pass_above);
 	ck_assert(r.ndr.found && r.ndr.rate <= 2e6 && r.ndr.upper <= d.noise_rate);
-	ck_bound_vs_log(&c, &r, &r.ndr, c.ndr_loss);
-	ck_bound_vs_log(&c, &r, &r.pdr, c.pdr_loss);
+	ck_vs_log(&c, &r);
 }
 END_TEST
 
@@ -819,18 +851,14 @@ START_TEST(test_search_gen_limited_below_dut)
 	struct natgw_search_result r;
 	struct natgw_search_conf c;
 	struct dut d = {.r_star = 6e6, .gen_max = 4e6};
-	unsigned int i;
 
-	conf_range(&c, 1e5, 1e7);
-	search_ok(&c, &d, &r);
+	search_range(&c, 1e5, 1e7, &d, &r);
 	ck_assert(r.generator_limited && r.generator_max == 4e6);
-	ck_assert(r.ndr.found && r.ndr.at_gen_limit && !r.ndr.at_max);
-	ck_assert(r.ndr.rate == 4e6 && r.ndr.upper == 4e6);
-	ck_assert(r.pdr.found && r.pdr.at_gen_limit && r.pdr.rate == 4e6);
-	for (i = 1; i < r.n_trials; i++)
-		ck_assert(r.log[i].offered <= 4e6);
+	ck_at_top(&r.ndr, 4e6, false);
+	ck_at_top(&r.pdr, 4e6, false);
+	ck_offered_at_most(&r, 1, 4e6);
 	ck_assert_uint_eq(r.n_trials, 2);
-	ck_bound_vs_log(&c, &r, &r.ndr, c.ndr_loss);
+	ck_vs_log(&c, &r);
 }
 END_TEST
 
@@ -840,17 +868,13 @@ START_TEST(test_search_gen_limited_above_dut)
 	struct natgw_search_result r;
 	struct natgw_search_conf c;
 	struct dut d = {.r_star = 3e6, .gen_max = 8e6};
-	unsigned int i;
 
-	conf_range(&c, 1e5, 1e7);
-	search_ok(&c, &d, &r);
+	search_range(&c, 1e5, 1e7, &d, &r);
 	ck_assert(r.generator_limited && r.generator_max == 8e6);
 	ck_brackets(&r.ndr, 3e6, c.precision);
 	ck_brackets(&r.pdr, 3e6 / (1 - c.pdr_loss), c.precision);
-	for (i = 1; i < r.n_trials; i++)
-		ck_assert(r.log[i].offered <= 8e6);
-	ck_bound_vs_log(&c, &r, &r.ndr, c.ndr_loss);
-	ck_bound_vs_log(&c, &r, &r.pdr, c.pdr_loss);
+	ck_offered_at_most(&r, 1, 8e6);
+	ck_vs_log(&c, &r);
 }
 END_TEST
 
@@ -864,19 +888,16 @@ START_TEST(test_search_gen_falters)
 	struct natgw_search_result r;
 	struct natgw_search_conf c;
 	struct dut d = {.r_star = 6e6, .gen_max_from = 4, .gen_max = 2e6};
-	unsigned int i;
 
-	conf_range(&c, 1e5, 1e7);
-	search_ok(&c, &d, &r);
+	search_range(&c, 1e5, 1e7, &d, &r);
 	ck_assert(r.generator_limited && r.generator_max == 1e7);
 	ck_assert(r.log[2].offered > 2e6 && natgw_trial_loss(&r.log[2]) == 0);
 	ck_assert(r.log[3].achieved == 2e6 && r.log[3].offered > 2e6);
-	for (i = 4; i < r.n_trials; i++)
-		ck_assert(r.log[i].offered <= 2e6);
-	ck_assert(r.ndr.found && r.ndr.at_gen_limit && r.ndr.rate == 2e6 && r.ndr.upper == 2e6);
-	ck_assert(r.pdr.found && r.pdr.at_gen_limit && r.pdr.rate == 2e6);
+	ck_offered_at_most(&r, 4, 2e6);
+	ck_at_top(&r.ndr, 2e6, false);
+	ck_at_top(&r.pdr, 2e6, false);
 	ck_assert_uint_eq(r.n_trials, 5);
-	ck_bound_vs_log(&c, &r, &r.ndr, c.ndr_loss);
+	ck_vs_log(&c, &r);
 }
 END_TEST
 
@@ -887,8 +908,7 @@ START_TEST(test_search_gen_below_min)
 	struct natgw_search_conf c;
 	struct dut d = {.r_star = 6e6, .gen_max = 5e4};
 
-	conf_range(&c, 1e5, 1e7);
-	search_ok(&c, &d, &r);
+	search_range(&c, 1e5, 1e7, &d, &r);
 	ck_assert_uint_eq(r.n_trials, 1);
 	ck_assert(r.generator_limited && r.generator_max == 5e4);
 	ck_assert(!r.ndr.found && r.ndr.rate == 0 && !r.pdr.found);
@@ -902,13 +922,14 @@ START_TEST(test_search_gen_tolerance)
 	struct natgw_search_conf c;
 	struct dut d = {.r_star = INFINITY, .gen_max = 1e7 * 0.995};
 
-	conf_range(&c, 1e5, 1e7);
-	search_ok(&c, &d, &r);
-	ck_assert(!r.generator_limited && r.ndr.at_max && r.n_trials == 1);
+	search_range(&c, 1e5, 1e7, &d, &r);
+	ck_assert(!r.generator_limited && r.n_trials == 1);
+	ck_at_top(&r.ndr, 1e7, true);
 	c.gen_tolerance = 0.001;
 	d = (struct dut){.r_star = INFINITY, .gen_max = 1e7 * 0.995};
 	search_ok(&c, &d, &r);
-	ck_assert(r.generator_limited && r.ndr.at_gen_limit && r.ndr.rate == 1e7 * 0.995);
+	ck_assert(r.generator_limited);
+	ck_at_top(&r.ndr, 1e7 * 0.995, false);
 }
 END_TEST
 
@@ -939,8 +960,7 @@ START_TEST(test_search_final_fails_once)
 			long_pass_at_ndr++;
 	ck_assert_uint_eq(long_pass_at_ndr, 1);
 	ck_assert_uint_eq(r.log[0].duration_ns, SEC);
-	ck_bound_vs_log(&c, &r, &r.ndr, c.ndr_loss);
-	ck_bound_vs_log(&c, &r, &r.pdr, c.pdr_loss);
+	ck_vs_log(&c, &r);
 }
 END_TEST
 
@@ -958,7 +978,7 @@ START_TEST(test_search_final_lower)
 	ck_brackets(&r.ndr, 4.8e6, c.precision);
 	ck_brackets(&r.pdr, 4.8e6 / (1 - c.pdr_loss), c.precision);
 	ck_assert(r.ndr.confirmed && r.pdr.confirmed);
-	ck_bound_vs_log(&c, &r, &r.ndr, c.ndr_loss);
+	ck_vs_log(&c, &r);
 }
 END_TEST
 
@@ -995,8 +1015,7 @@ START_TEST(test_search_max_trials)
 	ck_assert_uint_eq(r.n_trials, 3);
 	ck_assert(!r.ndr.found && !r.pdr.found);
 	ck_assert(r.ndr.rate <= 2e5 && r.ndr.upper > 2e5 && r.ndr.rate < r.ndr.upper);
-	ck_bound_vs_log(&c, &r, &r.ndr, c.ndr_loss);
-	ck_bound_vs_log(&c, &r, &r.pdr, c.pdr_loss);
+	ck_vs_log(&c, &r);
 
 	/* confirmations count too: bisection done, no trial left to confirm */
 	d = (struct dut){.r_star = INFINITY, .final_ns = 5 * SEC};
