@@ -99,3 +99,38 @@ nat_make_rst(uint8_t *frame, struct natgw_pkt_info *pi, uint16_t *len)
 	pi->ip_len = 40;
 	*len = (uint16_t)(pi->l3_off + 40);
 }
+
+void
+nat_make_icmp_err(uint8_t *frame, struct natgw_pkt_info *pi, uint16_t *len, uint32_t src,
+		uint8_t type, uint8_t code, uint16_t mtu)
+{
+	uint8_t *ip = frame + pi->l3_off, *ic = ip + 20, mac[6];
+	uint32_t dst = rd32(ip + 12);
+	/* The packet quoted from its IP header on, as much as keeps the error
+	 * within 576 bytes (RFC 1812 section 4.3.2.3); the caller's packet is
+	 * longer than that, so the error is made in its place. */
+	uint16_t q = (uint16_t)RTE_MIN(pi->ip_len, 576u - 28u), tot = (uint16_t)(28 + q);
+
+	memmove(ip + 28, ip, q);
+	memcpy(mac, frame, 6);
+	memcpy(frame, frame + 6, 6);
+	memcpy(frame + 6, mac, 6);
+	ip[0] = 0x45;
+	ip[1] = 0;
+	memcpy(ip + 2, &(uint16_t){rte_cpu_to_be_16(tot)}, 2);
+	memset(ip + 4, 0, 4);
+	ip[8] = 64;
+	ip[9] = IPPROTO_ICMP;
+	memset(ip + 10, 0, 2);
+	memcpy(ip + 12, &src, 4);
+	memcpy(ip + 16, &dst, 4);
+	memcpy(ip + 10, &(uint16_t){natgw_csum_raw(ip, 20, 0)}, 2);
+	ic[0] = type;
+	ic[1] = code;
+	memset(ic + 2, 0, 4);
+	/* RFC 1191: the next hop's MTU in the low half of the unused word. */
+	memcpy(ic + 6, &(uint16_t){rte_cpu_to_be_16(mtu)}, 2);
+	memcpy(ic + 2, &(uint16_t){natgw_csum_raw(ic, (uint32_t)(8 + q), 0)}, 2);
+	pi->ip_len = tot;
+	*len = (uint16_t)(pi->l3_off + tot);
+}
