@@ -1,0 +1,254 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# shellcheck disable=SC2317 # cleanup (a trap) runs indirectly
+#
+# A real NAT-discovery client through natgw: coturn's turnutils_natdiscovery
+# (RFC 5780) in an inside namespace, coturn's turnserver with two addresses
+# (the alternate address and port RFC 5780's tests need) in an outside one,
+# natgw between them on af_packet ports, as in the live lab (lab.sh, whose
+# header explains the static neighbours, the MACs and the checksum offloads):
+#
+#   nin                          ngw (natgw)                nout
+#   eth0 10.0.1.10/24  ==veth==  gin [natgw] gout  ==veth==  eth0 198.51.100.1/24
+#                                                                 198.51.100.2/24
+#
+# For each profile and filtering mode natgw claims (docs/conformance.md), the
+# client's verdicts must be what the profile says:
+#   aws       Address and Port Dependent Mapping, Address and Port Dependent
+#             Filtering, no hairpinning
+#   rfc eif   Endpoint Independent Mapping, Endpoint Independent Filtering,
+#             hairpinning
+#   rfc adf   Endpoint Independent Mapping, Address Dependent Filtering
+#   rfc apdf  Endpoint Independent Mapping, Address and Port Dependent Filtering
+#
+# turnserver runs in the lab's own namespace on its own command line (no
+# configuration file, no daemon, its database in the test's temporary
+# directory): a coturn service the package may have installed on the host is
+# neither used nor disturbed. Every wait is bounded.
+#
+# usage: natdisc.sh NATGW    (as root; meson test --suite live)
+# Exit 0 all passed, 1 a check failed, 77 skipped (not root, no netns).
+set -u -o pipefail
+
+NATGW=${1:-}
+TAG=natgw-nd-$$
+NS_IN=$TAG-in
+NS_GW=$TAG-gw
+NS_OUT=$TAG-out
+
+HOST_IP=10.0.1.10
+GW_INSIDE_IP=10.0.1.1
+INSIDE_NET=10.0.1.0/24
+STUN_IP=198.51.100.1
+ALT_IP=198.51.100.2
+PUBLIC_IP=203.0.113.10
+MAC_HOST=02:6e:61:00:01:0a
+MAC_GW_IN=02:6e:61:00:01:01
+MAC_GW_OUT=02:6e:61:00:02:01
+MAC_SERVER=02:6e:61:00:02:0a
+
+TMP=
+NATGW_PID=
+TURN_PID=
+NS_MADE=()
+npass=0
+nfail=0
+RUN=0
+
+say() { printf '%s\n' "$*"; }
+pass() { npass=$((npass + 1)); say "PASS: $*"; }
+fail() { nfail=$((nfail + 1)); say "FAIL: $*"; }
+die() {
+	fail "$*"
+	exit 1
+}
+skip() {
+	say "SKIP: $*"
+	exit 77
+}
+inns() {
+	local ns=$1
+	shift
+	ip netns exec "$ns" "$@"
+}
+
+cleanup() {
+	local rc=$? pid ns f
+	trap - EXIT INT TERM
+	for pid in $NATGW_PID $TURN_PID; do
+		kill -TERM "$pid" 2>/dev/null
+	done
+	sleep 0.3
+	for pid in $NATGW_PID $TURN_PID; do
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	for ns in "${NS_MADE[@]}"; do
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do
+			kill -KILL "$pid" 2>/dev/null
+		done
+		ip netns del "$ns" 2>/dev/null
+	done
+	rm -rf /var/run/dpdk/"$TAG"-* 2>/dev/null
+	if [ -n "$TMP" ] && [ "$rc" != 0 ] && [ "$rc" != 77 ]; then
+		for f in "$TMP"/natgw-*.log "$TMP"/disc-*.out "$TMP"/turn.log; do
+			[ -s "$f" ] || continue
+			say "---- $(basename "$f") (last 40 lines)"
+			tail -n 40 "$f"
+		done
+	fi
+	[ -n "$TMP" ] && rm -rf "$TMP"
+	say "natdisc: $npass passed, $nfail failed"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+[ "$(id -u)" = 0 ] || skip "the NAT-discovery test needs root (network namespaces, veths)"
+command -v ip >/dev/null || skip "no 'ip' command (iproute2): cannot make network namespaces"
+[ -n "$NATGW" ] && [ -x "$NATGW" ] || die "usage: natdisc.sh NATGW (natgw binary, got '$NATGW')"
+for t in turnserver turnutils_natdiscovery ethtool ss timeout python3; do
+	command -v "$t" >/dev/null || die "'$t' is missing (package coturn): run tools/install-deps"
+done
+
+TMP=$(mktemp -d /tmp/natgw-nd.XXXXXX) || die "cannot make a temporary directory"
+if ! ip netns add "$NS_IN" 2>"$TMP/netns.err"; then
+	say "ip netns add: $(cat "$TMP/netns.err")"
+	skip "network namespaces cannot be made here"
+fi
+NS_MADE+=("$NS_IN")
+for ns in "$NS_GW" "$NS_OUT"; do
+	ip netns add "$ns" || die "ip netns add $ns"
+	NS_MADE+=("$ns")
+done
+
+setup() {
+	local ns dev
+	for ns in "$NS_IN" "$NS_GW" "$NS_OUT"; do
+		ip -n "$ns" link set lo up || return 1
+		inns "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+			net.ipv6.conf.default.disable_ipv6=1 || return 1
+	done
+	ip -n "$NS_GW" link add gin address "$MAC_GW_IN" type veth \
+		peer name eth0 netns "$NS_IN" address "$MAC_HOST" || return 1
+	ip -n "$NS_GW" link add gout address "$MAC_GW_OUT" type veth \
+		peer name eth0 netns "$NS_OUT" address "$MAC_SERVER" || return 1
+	for dev in gin gout; do
+		inns "$NS_GW" ethtool -K "$dev" gro off >/dev/null 2>&1
+		ip -n "$NS_GW" link set "$dev" up || return 1
+	done
+	ip -n "$NS_IN" addr add "$HOST_IP/24" dev eth0 || return 1
+	ip -n "$NS_IN" link set eth0 up || return 1
+	ip -n "$NS_IN" route add default via "$GW_INSIDE_IP" || return 1
+	ip -n "$NS_IN" neigh replace "$GW_INSIDE_IP" lladdr "$MAC_GW_IN" dev eth0 nud permanent ||
+		return 1
+	ip -n "$NS_OUT" addr add "$STUN_IP/24" dev eth0 || return 1
+	ip -n "$NS_OUT" addr add "$ALT_IP/24" dev eth0 || return 1
+	ip -n "$NS_OUT" link set eth0 up || return 1
+	ip -n "$NS_OUT" route add "$PUBLIC_IP/32" dev eth0 || return 1
+	ip -n "$NS_OUT" neigh replace "$PUBLIC_IP" lladdr "$MAC_GW_OUT" dev eth0 nud permanent ||
+		return 1
+	inns "$NS_IN" ethtool -K eth0 tx off >/dev/null || return 1
+	inns "$NS_OUT" ethtool -K eth0 tx off >/dev/null || return 1
+}
+setup || die "set-up (namespaces $NS_IN, $NS_GW, $NS_OUT)"
+
+# The STUN server: RFC 5780 needs both addresses (and the alternate port,
+# 3479 by default) to answer CHANGE-REQUESTs from elsewhere.
+ip netns exec "$NS_OUT" timeout 600 turnserver -n --listening-ip "$STUN_IP" \
+	--listening-ip "$ALT_IP" --listening-port 3478 --no-auth --no-tls --no-dtls --no-cli \
+	--log-file "$TMP/turn.log" --simple-log --no-stdout-log --pidfile "$TMP/turn.pid" \
+	--userdb "$TMP/turndb" >"$TMP/turn.out" 2>&1 </dev/null &
+TURN_PID=$!
+listening() { inns "$NS_OUT" ss -Hnlu "src $ALT_IP:3479" | grep -q .; }
+for _ in $(seq 1 100); do
+	listening && break
+	sleep 0.1
+done
+listening || die "turnserver in $NS_OUT did not listen on $ALT_IP:3479 (RFC 5780 alternate)"
+pass "turnserver listening on $STUN_IP and $ALT_IP, ports 3478 and 3479"
+
+start_natgw() { # start_natgw ARGS...: natgw with the profile options ARGS
+	RUN=$((RUN + 1))
+	ip netns exec "$NS_GW" timeout 300 "$NATGW" -l 0,1 --file-prefix "$TAG-$RUN" --no-pci \
+		--vdev "net_af_packet0,iface=gin" --vdev "net_af_packet1,iface=gout" -- \
+		--inside 0 --outside 1 --inside-net "$INSIDE_NET" --public-ip "$PUBLIC_IP" \
+		--eth-dest "0,$MAC_HOST" --eth-dest "1,$MAC_SERVER" "$@" \
+		--report "$TMP/report-$RUN.json" -T 0 --duration 250 \
+		>"$TMP/natgw-$RUN.log" 2>&1 </dev/null &
+	NATGW_PID=$!
+	for _ in $(seq 1 300); do
+		grep -q "forwarding between" "$TMP/natgw-$RUN.log" && return 0
+		kill -0 "$NATGW_PID" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
+stop_natgw() {
+	local rc
+	kill -TERM "$NATGW_PID" 2>/dev/null
+	for _ in $(seq 1 200); do
+		kill -0 "$NATGW_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$NATGW_PID" 2>/dev/null
+	wait "$NATGW_PID"
+	rc=$?
+	NATGW_PID=
+	[ "$rc" = 0 ] || fail "natgw (run $RUN) exited with status $rc"
+}
+
+# discover NAME EXPECT_MAPPING EXPECT_FILTERING HAIRPIN(yes|no) NATGW_ARGS...
+discover() {
+	local name=$1 map=$2 filt=$3 hp=$4 out got n
+	shift 4
+	say "== $name"
+	if ! start_natgw "$@"; then
+		fail "$name: natgw did not start (natgw-$RUN.log)"
+		return
+	fi
+	out=$TMP/disc-$RUN.out
+	timeout 90 ip netns exec "$NS_IN" turnutils_natdiscovery -m -f "$STUN_IP" >"$out" 2>&1
+	if grep -q "NAT with $map Mapping!" "$out"; then
+		pass "$name: turnutils_natdiscovery reports $map Mapping"
+	else
+		fail "$name: want '$map Mapping', the client said: $(grep -E 'NAT with|No NAT' "$out" | tr '\n' ' ')"
+	fi
+	if grep -q "NAT with $filt Filtering!" "$out"; then
+		pass "$name: turnutils_natdiscovery reports $filt Filtering"
+	else
+		fail "$name: want '$filt Filtering', the client said: $(grep -E 'NAT with|No NAT' "$out" | tr '\n' ' ')"
+	fi
+	timeout 60 ip netns exec "$NS_IN" turnutils_natdiscovery -H "$STUN_IP" >"$out.H" 2>&1
+	if grep -q "successful hairpinning" "$out.H"; then
+		got=yes
+	else
+		got=no
+	fi
+	if [ "$got" = "$hp" ]; then
+		pass "$name: hairpinning seen by the client: $got"
+	else
+		fail "$name: hairpinning seen by the client: $got, want $hp"
+	fi
+	stop_natgw
+	# natgw's own count agrees with what the client saw.
+	n=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["counters"]["hairpinned"])' \
+		"$TMP/report-$RUN.json" 2>/dev/null)
+	if [ -z "$n" ]; then
+		fail "$name: natgw's report (report-$RUN.json) is missing or has no counters"
+	elif [ "$hp" = yes ] && [ "$n" -gt 0 ] || [ "$hp" = no ] && [ "$n" = 0 ]; then
+		pass "$name: natgw's report counts $n hairpinned packets"
+	else
+		fail "$name: natgw's report counts $n hairpinned packets, hairpinning expected: $hp"
+	fi
+}
+
+discover "aws" "Address and Port Dependent" "Address and Port Dependent" no --profile aws
+discover "rfc eif" "Endpoint Independent" "Endpoint Independent" yes --profile rfc
+discover "rfc adf" "Endpoint Independent" "Address Dependent" no --profile rfc --filtering adf
+discover "rfc apdf" "Endpoint Independent" "Address and Port Dependent" no \
+	--profile rfc --filtering apdf
+
+[ "$nfail" = 0 ] || exit 1
+exit 0
