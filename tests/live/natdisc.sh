@@ -237,7 +237,7 @@ discover() {
 		"$TMP/report-$RUN.json" 2>/dev/null)
 	if [ -z "$n" ]; then
 		fail "$name: natgw's report (report-$RUN.json) is missing or has no counters"
-	elif [ "$hp" = yes ] && [ "$n" -gt 0 ] || [ "$hp" = no ] && [ "$n" = 0 ]; then
+	elif { [ "$hp" = yes ] && [ "$n" -gt 0 ]; } || { [ "$hp" = no ] && [ "$n" = 0 ]; }; then
 		pass "$name: natgw's report counts $n hairpinned packets"
 	else
 		fail "$name: natgw's report counts $n hairpinned packets, hairpinning expected: $hp"

@@ -2624,12 +2624,19 @@ START_TEST(test_conf_defaults)
 	natgw_nat_conf_defaults(&c, NATGW_PROFILE_RFC);
 	ck_assert_uint_ge(c.timeout_ns[NATGW_TO_tcp_est], 7440 * NS);
 	ck_assert_uint_ge(c.timeout_ns[NATGW_TO_tcp_trans], 240 * NS);
-	ck_assert_uint_ge(c.timeout_ns[NATGW_TO_udp], 120 * NS);
+	ck_assert_uint_eq(c.timeout_ns[NATGW_TO_udp], 300 * NS);
 	ck_assert_uint_ge(c.timeout_ns[NATGW_TO_icmp], 60 * NS);
 	ck_assert_int_eq(c.filtering, NATGW_FILTER_EIF);
 	ck_assert(c.frag_udp);
 	ck_assert(c.frag_tcp_icmp);
 	ck_assert(!c.rst_on_stale);
+	ck_assert(c.icmp_frag_needed);
+	ck_assert(c.port_range_preserve);
+	ck_assert(!c.port_parity);
+	natgw_nat_conf_defaults(&c, NATGW_PROFILE_AWS);
+	ck_assert(!c.icmp_frag_needed);
+	ck_assert(!c.port_range_preserve);
+	ck_assert(!c.port_parity);
 }
 END_TEST
 
@@ -2954,6 +2961,40 @@ back(struct natgw_nat *nat, enum natgw_side side, const struct tp *t, uint64_t n
 		s < 0 ? drop_diff(before, nat) : "forwarded");
 	check_csums(g, what);
 }
+
+/* AWS: 55,000 simultaneous connections to one destination per public
+ * address, at the documented default, with two addresses: 110,000 fit, the
+ * next is refused (ErrorPortAllocation), each address holds 55,000. */
+START_TEST(test_aws_55000_per_dest)
+{
+	struct natgw_nat_conf c;
+	struct natgw_nat *nat;
+	unsigned int i, on_first = 0;
+	struct tp t;
+	struct got g;
+
+	conf_base(&c, NATGW_PROFILE_AWS);
+	ck_assert_uint_eq(c.per_dest_limit, 55000);
+	c.public_ip[1] = htonl(PUB2);
+	c.n_public = 2;
+	c.max_sessions = 1u << 17;
+	nat = mk(&c);
+	for (i = 0; i < 110000; i++) {
+		t = tcp(NET | (0x100 + i / 50000), (uint16_t)(10000 + i % 50000), REM, 443, F_SYN,
+			ISN_C, 0);
+		fwd(nat, IN, &t, T0, &g, "within 2 x 55,000");
+		on_first += tp_ip_src(g.f) == PUB;
+		ck_assert_uint_ge(out_sport(&g), 1024);
+	}
+	ck_assert_uint_eq(on_first, 55000);
+	t = tcp(NET | 0x200, 10000, REM, 443, F_SYN, ISN_C, 0);
+	drop(nat, IN, &t, T0, NATGW_DROP_port_alloc, "the 110,001st");
+	ck_assert_uint_eq(METRIC(nat, ErrorPortAllocation), 1);
+	/* Another destination port is another destination. */
+	t = tcp(NET | 0x200, 10000, REM, 444, F_SYN, ISN_C, 0);
+	fwd(nat, IN, &t, T0, &g, "another destination");
+}
+END_TEST
 
 /* RFC 5382 REQ-2: simultaneous open, both profiles. */
 START_TEST(test_tcp_simultaneous_open)
@@ -3408,6 +3449,7 @@ main(void)
 	tcase_add_test(t, test_conf_defaults);
 
 	t = tc(s, "conform");
+	tcase_add_test(t, test_aws_55000_per_dest);
 	tcase_add_loop_test(t, test_tcp_simultaneous_open, 0, 2);
 	tcase_add_loop_test(t, test_rst_hold_rfc7857, 0, 2);
 	tcase_add_loop_test(t, test_icmp_err_never_ends, 0, 2);
