@@ -3286,7 +3286,7 @@ START_TEST(test_frag_needed)
 }
 END_TEST
 
-/* RFC 4787 REQ-4 with RFC 7857 section 6: port parity, an option (off by
+/* RFC 4787 REQ-4 with RFC 7857 section 8: port parity, an option (off by
  * default), in both profiles. */
 START_TEST(test_port_parity)
 {
