@@ -122,35 +122,10 @@ for ns in "$NS_GW" "$NS_OUT"; do
 	NS_MADE+=("$ns")
 done
 
-setup() {
-	local ns dev
-	for ns in "$NS_IN" "$NS_GW" "$NS_OUT"; do
-		ip -n "$ns" link set lo up || return 1
-		inns "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-			net.ipv6.conf.default.disable_ipv6=1 || return 1
-	done
-	ip -n "$NS_GW" link add gin address "$MAC_GW_IN" type veth \
-		peer name eth0 netns "$NS_IN" address "$MAC_HOST" || return 1
-	ip -n "$NS_GW" link add gout address "$MAC_GW_OUT" type veth \
-		peer name eth0 netns "$NS_OUT" address "$MAC_SERVER" || return 1
-	for dev in gin gout; do
-		inns "$NS_GW" ethtool -K "$dev" gro off >/dev/null 2>&1
-		ip -n "$NS_GW" link set "$dev" up || return 1
-	done
-	ip -n "$NS_IN" addr add "$HOST_IP/24" dev eth0 || return 1
-	ip -n "$NS_IN" link set eth0 up || return 1
-	ip -n "$NS_IN" route add default via "$GW_INSIDE_IP" || return 1
-	ip -n "$NS_IN" neigh replace "$GW_INSIDE_IP" lladdr "$MAC_GW_IN" dev eth0 nud permanent ||
-		return 1
-	ip -n "$NS_OUT" addr add "$STUN_IP/24" dev eth0 || return 1
-	ip -n "$NS_OUT" addr add "$ALT_IP/24" dev eth0 || return 1
-	ip -n "$NS_OUT" link set eth0 up || return 1
-	ip -n "$NS_OUT" route add "$PUBLIC_IP/32" dev eth0 || return 1
-	ip -n "$NS_OUT" neigh replace "$PUBLIC_IP" lladdr "$MAC_GW_OUT" dev eth0 nud permanent ||
-		return 1
-	inns "$NS_IN" ethtool -K eth0 tx off >/dev/null || return 1
-	inns "$NS_OUT" ethtool -K eth0 tx off >/dev/null || return 1
-}
+# shellcheck source=tests/live/netns.sh
+. "$(cd "$(dirname "$0")" && pwd)/netns.sh"
+SERVER_IP=$STUN_IP
+setup() { netns_setup "$ALT_IP"; }
 setup || die "set-up (namespaces $NS_IN, $NS_GW, $NS_OUT)"
 
 # The STUN server: RFC 5780 needs both addresses (and the alternate port,
