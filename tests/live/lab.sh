@@ -85,49 +85,15 @@ NS_MADE=()
 npass=0
 nfail=0
 
-say() { printf '%s\n' "$*"; }
-pass() { npass=$((npass + 1)); say "PASS: $*"; }
-fail() { nfail=$((nfail + 1)); say "FAIL: $*"; }
-check() { # check WHAT CMD...: PASS if CMD succeeds
-	local what=$1
-	shift
-	if "$@"; then pass "$what"; else fail "$what"; fi
-}
-die() { # a step the rest depends on failed
-	fail "$*"
-	exit 1
-}
-skip() {
-	say "SKIP: $*"
-	exit 77
-}
-inns() { # inns NS CMD...
-	local ns=$1
-	shift
-	ip netns exec "$ns" "$@"
-}
+# shellcheck source=tests/live/netns.sh
+. "$HERE/netns.sh"
 
 cleanup() {
-	local rc=$? pid ns f
+	local rc=$? f
 	trap - EXIT INT TERM
-	if [ -n "$NATGW_PID" ]; then
-		kill -TERM "$NATGW_PID" 2>/dev/null
-	fi
-	for pid in "${PIDS[@]}"; do
-		kill -TERM "$pid" 2>/dev/null
-	done
-	sleep 0.3
-	for pid in $NATGW_PID "${PIDS[@]}"; do
-		kill -KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	done
-	# Anything else still running in the lab's namespaces was started here.
-	for ns in "${NS_MADE[@]}"; do
-		for pid in $(ip netns pids "$ns" 2>/dev/null); do
-			kill -KILL "$pid" 2>/dev/null
-		done
-		ip netns del "$ns" 2>/dev/null # takes its veth ends with it
-	done
+	# shellcheck disable=SC2086 # NATGW_PID: none or one
+	netns_stop $NATGW_PID "${PIDS[@]}"
+	netns_remove
 	rm -rf "/var/run/dpdk/$PREFIX-1" "/var/run/dpdk/$PREFIX-2" 2>/dev/null
 	if [ -n "$TMP" ] && [ "$rc" != 0 ] && [ "$rc" != 77 ]; then
 		say "---- the lab failed: logs follow (natgw's first) ----"
@@ -171,10 +137,8 @@ done
 
 # ------------------------------------------------------------------ the lab
 
-# shellcheck source=tests/live/netns.sh
-. "$HERE/netns.sh"
-setup() { netns_setup; }
-setup || die "lab set-up (namespaces $NS_IN, $NS_GW, $NS_OUT)"
+# shellcheck disable=SC2119 # no extra outside address
+netns_setup || die "lab set-up (namespaces $NS_IN, $NS_GW, $NS_OUT)"
 pass "lab set up: namespaces $NS_IN, $NS_GW, $NS_OUT; tx checksum offload off on the hosts"
 
 # ------------------------------------------------------------------ natgw

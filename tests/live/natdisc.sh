@@ -55,40 +55,15 @@ npass=0
 nfail=0
 RUN=0
 
-say() { printf '%s\n' "$*"; }
-pass() { npass=$((npass + 1)); say "PASS: $*"; }
-fail() { nfail=$((nfail + 1)); say "FAIL: $*"; }
-die() {
-	fail "$*"
-	exit 1
-}
-skip() {
-	say "SKIP: $*"
-	exit 77
-}
-inns() {
-	local ns=$1
-	shift
-	ip netns exec "$ns" "$@"
-}
+# shellcheck source=tests/live/netns.sh
+. "$(cd "$(dirname "$0")" && pwd)/netns.sh"
 
 cleanup() {
-	local rc=$? pid ns f
+	local rc=$? f
 	trap - EXIT INT TERM
-	for pid in $NATGW_PID $TURN_PID; do
-		kill -TERM "$pid" 2>/dev/null
-	done
-	sleep 0.3
-	for pid in $NATGW_PID $TURN_PID; do
-		kill -KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	done
-	for ns in "${NS_MADE[@]}"; do
-		for pid in $(ip netns pids "$ns" 2>/dev/null); do
-			kill -KILL "$pid" 2>/dev/null
-		done
-		ip netns del "$ns" 2>/dev/null
-	done
+	# shellcheck disable=SC2086 # each: none or one
+	netns_stop $NATGW_PID $TURN_PID
+	netns_remove
 	rm -rf /var/run/dpdk/"$TAG"-* 2>/dev/null
 	if [ -n "$TMP" ] && [ "$rc" != 0 ] && [ "$rc" != 77 ]; then
 		for f in "$TMP"/natgw-*.log "$TMP"/disc-*.out "$TMP"/turn.log; do
@@ -106,7 +81,9 @@ trap 'exit 130' INT TERM
 
 [ "$(id -u)" = 0 ] || skip "the NAT-discovery test needs root (network namespaces, veths)"
 command -v ip >/dev/null || skip "no 'ip' command (iproute2): cannot make network namespaces"
-[ -n "$NATGW" ] && [ -x "$NATGW" ] || die "usage: natdisc.sh NATGW (natgw binary, got '$NATGW')"
+if [ -z "$NATGW" ] || [ ! -x "$NATGW" ]; then
+	die "usage: natdisc.sh NATGW (natgw binary, got '$NATGW')"
+fi
 for t in turnserver turnutils_natdiscovery ethtool ss timeout python3; do
 	command -v "$t" >/dev/null || die "'$t' is missing (package coturn): run tools/install-deps"
 done
@@ -122,11 +99,8 @@ for ns in "$NS_GW" "$NS_OUT"; do
 	NS_MADE+=("$ns")
 done
 
-# shellcheck source=tests/live/netns.sh
-. "$(cd "$(dirname "$0")" && pwd)/netns.sh"
 SERVER_IP=$STUN_IP
-setup() { netns_setup "$ALT_IP"; }
-setup || die "set-up (namespaces $NS_IN, $NS_GW, $NS_OUT)"
+netns_setup "$ALT_IP" || die "set-up (namespaces $NS_IN, $NS_GW, $NS_OUT)"
 
 # The STUN server: RFC 5780 needs both addresses (and the alternate port,
 # 3479 by default) to answer CHANGE-REQUESTs from elsewhere.

@@ -6,11 +6,60 @@
 # the checksum offloads). Sourced by lab.sh and natdisc.sh, which set the
 # names and addresses it reads: NS_IN, NS_GW, NS_OUT, HOST_IP, GW_INSIDE_IP,
 # SERVER_IP, PUBLIC_IP, MAC_HOST, MAC_GW_IN, MAC_GW_OUT, MAC_SERVER, and
-# define inns NS CMD....
+# npass and nfail (counters).
 #
 # netns_setup [EXTRA_OUTSIDE_IP...]: make the lab; the extra addresses go on
 # the outside host too (a STUN server's alternate address). Returns non-zero
 # at the first step that fails.
+
+# The live tests' checks: each PASS/FAIL line counted in npass/nfail.
+say() { printf '%s\n' "$*"; }
+pass() { npass=$((npass + 1)); say "PASS: $*"; }
+fail() { nfail=$((nfail + 1)); say "FAIL: $*"; }
+check() { # check WHAT CMD...: PASS if CMD succeeds
+	local what=$1
+	shift
+	if "$@"; then pass "$what"; else fail "$what"; fi
+}
+die() { # a step the rest depends on failed
+	fail "$*"
+	exit 1
+}
+skip() {
+	say "SKIP: $*"
+	exit 77
+}
+inns() { # inns NS CMD...
+	local ns=$1
+	shift
+	ip netns exec "$ns" "$@"
+}
+
+# netns_stop PID...: what the test started, TERM then KILL, reaped.
+netns_stop() {
+	local pid
+	for pid in "$@"; do
+		kill -TERM "$pid" 2>/dev/null
+	done
+	sleep 0.3
+	for pid in "$@"; do
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+}
+
+# netns_remove: the namespaces in NS_MADE, with anything still running in
+# them (the test started it); their veth ends go with them.
+netns_remove() {
+	local ns pid
+	for ns in "${NS_MADE[@]}"; do
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do
+			kill -KILL "$pid" 2>/dev/null
+		done
+		ip netns del "$ns" 2>/dev/null
+	done
+}
+
 netns_setup() {
 	local ns dev a
 	for ns in "$NS_IN" "$NS_GW" "$NS_OUT"; do
