@@ -53,26 +53,29 @@ nat_set_class(struct natgw_nat *nat, struct nat_session *s)
 	}
 }
 
+/* A flow key from its parts (network order). */
+static void
+key_of(struct natgw_flow_key *k, uint32_t src_ip, uint16_t src_port, uint32_t dst_ip,
+		uint16_t dst_port, uint8_t proto)
+{
+	memset(k, 0, sizeof(*k));
+	k->src_ip = src_ip;
+	k->src_port = src_port;
+	k->dst_ip = dst_ip;
+	k->dst_port = dst_port;
+	k->proto = proto;
+}
+
 void
 nat_outside_key(const struct nat_session *s, struct natgw_flow_key *k)
 {
-	memset(k, 0, sizeof(*k));
-	k->src_ip = s->rem_ip;
-	k->dst_ip = s->pub_ip;
-	k->src_port = s->rem_port;
-	k->dst_port = s->pub_port;
-	k->proto = s->proto;
+	key_of(k, s->rem_ip, s->rem_port, s->pub_ip, s->pub_port, s->proto);
 }
 
 void
 nat_in_key(const struct nat_session *s, struct natgw_flow_key *k)
 {
-	memset(k, 0, sizeof(*k));
-	k->src_ip = s->in_ip;
-	k->dst_ip = s->rem_ip;
-	k->src_port = s->in_port;
-	k->dst_port = s->rem_port;
-	k->proto = s->proto;
+	key_of(k, s->in_ip, s->in_port, s->rem_ip, s->rem_port, s->proto);
 }
 
 static struct nat_spill *
@@ -506,11 +509,7 @@ aws_outbound_new(struct natgw_nat *nat, const struct natgw_flow_key *k, uint64_t
 		cnt = dest_count(nat, &dk);
 		if (limit && cnt >= limit)
 			continue;
-		memset(&ok, 0, sizeof(ok));
-		ok.src_ip = k->dst_ip;
-		ok.dst_ip = pub;
-		ok.src_port = k->dst_port;
-		ok.proto = k->proto;
+		key_of(&ok, k->dst_ip, k->dst_port, pub, 0, k->proto);
 		/* AWS does not preserve source ports. */
 		if (probe_port(nat, k, 0, aws_port_free, &ok, &ok, &port) < 0)
 			continue;
@@ -779,12 +778,7 @@ rfc_inbound(struct natgw_nat *nat, const struct natgw_flow_key *k, uint8_t tcp_f
 		if (x == NAT_NONE)
 			return NATGW_DROP_no_session_inbound;
 	}
-	memset(&in_key, 0, sizeof(in_key));
-	in_key.src_ip = m->in_ip;
-	in_key.src_port = m->in_port;
-	in_key.dst_ip = k->src_ip;
-	in_key.dst_port = k->src_port;
-	in_key.proto = k->proto;
+	key_of(&in_key, m->in_ip, m->in_port, k->src_ip, k->src_port, k->proto);
 	return rfc_attach(nat, mid, &in_key, now, true, hairpin, sid);
 }
 
@@ -848,12 +842,7 @@ rfc_hairpin(struct natgw_nat *nat, const struct natgw_pkt_info *pi, uint64_t now
 			return why;
 	}
 	a = &nat->sess[*s1];
-	memset(&k2, 0, sizeof(k2));
-	k2.src_ip = a->pub_ip;
-	k2.src_port = a->pub_port;
-	k2.dst_ip = k->dst_ip;
-	k2.dst_port = k->dst_port;
-	k2.proto = k->proto;
+	key_of(&k2, a->pub_ip, a->pub_port, k->dst_ip, k->dst_port, k->proto);
 	*s2 = hairpin_leg(nat, NATGW_SIDE_OUTSIDE, &k2, now);
 	if (*s2 != NAT_NONE)
 		return NATGW_DROP_NONE;

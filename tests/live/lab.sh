@@ -51,21 +51,9 @@ PY=/usr/bin/python3
 LABPY=$HERE/lab.py
 
 TAG=natgw-lab-$$
-NS_IN=$TAG-in
-NS_GW=$TAG-gw
-NS_OUT=$TAG-out
+# shellcheck source=tests/live/netns.sh
+. "$HERE/netns.sh" # the namespaces (named after TAG), addresses and MACs
 PREFIX=$TAG # DPDK --file-prefix (telemetry socket), one per run: -1, -2
-
-HOST_IP=10.0.1.10
-GW_INSIDE_IP=10.0.1.1 # exists only as the host's static neighbour entry
-INSIDE_NET=10.0.1.0/24
-SERVER_IP=198.51.100.1
-PUBLIC_IP=203.0.113.10
-# Locally administered MACs, fixed so that the report can be checked against them.
-MAC_HOST=02:6e:61:00:01:0a
-MAC_GW_IN=02:6e:61:00:01:01
-MAC_GW_OUT=02:6e:61:00:02:01
-MAC_SERVER=02:6e:61:00:02:0a
 
 HTTP_PORT=8080
 UDP_PORTS=7001,7002
@@ -84,9 +72,6 @@ PIDS=() # servers and captures started here
 NS_MADE=()
 npass=0
 nfail=0
-
-# shellcheck source=tests/live/netns.sh
-. "$HERE/netns.sh"
 
 cleanup() {
 	local rc=$? f
@@ -112,8 +97,7 @@ trap 'exit 130' INT TERM
 
 # ------------------------------------------------------------------ can we?
 
-[ "$(id -u)" = 0 ] || skip "the live lab needs root (network namespaces, veths)"
-command -v ip >/dev/null || skip "no 'ip' command (iproute2): cannot make network namespaces"
+netns_make "the live lab"
 if [ -z "$NATGW" ] || [ ! -x "$NATGW" ]; then
 	die "usage: lab.sh NATGW (natgw binary, got '$NATGW')"
 fi
@@ -124,16 +108,6 @@ done
 [ -n "$TELEMETRY" ] || die "dpdk-telemetry.py is missing (package dpdk): run tools/install-deps"
 
 TMP=$(mktemp -d /tmp/natgw-lab.XXXXXX) || die "cannot make a temporary directory"
-if ! ip netns add "$NS_IN" 2>"$TMP/netns.err"; then
-	say "ip netns add: $(cat "$TMP/netns.err")"
-	rm -f "$TMP/netns.err"
-	skip "network namespaces cannot be made here"
-fi
-NS_MADE+=("$NS_IN")
-for ns in "$NS_GW" "$NS_OUT"; do
-	ip netns add "$ns" || die "ip netns add $ns"
-	NS_MADE+=("$ns")
-done
 
 # ------------------------------------------------------------------ the lab
 

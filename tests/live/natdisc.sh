@@ -32,20 +32,10 @@ set -u -o pipefail
 
 NATGW=${1:-}
 TAG=natgw-nd-$$
-NS_IN=$TAG-in
-NS_GW=$TAG-gw
-NS_OUT=$TAG-out
-
-HOST_IP=10.0.1.10
-GW_INSIDE_IP=10.0.1.1
-INSIDE_NET=10.0.1.0/24
-STUN_IP=198.51.100.1
-ALT_IP=198.51.100.2
-PUBLIC_IP=203.0.113.10
-MAC_HOST=02:6e:61:00:01:0a
-MAC_GW_IN=02:6e:61:00:01:01
-MAC_GW_OUT=02:6e:61:00:02:01
-MAC_SERVER=02:6e:61:00:02:0a
+# shellcheck source=tests/live/netns.sh
+. "$(cd "$(dirname "$0")" && pwd)/netns.sh" # namespaces, addresses, MACs
+STUN_IP=$SERVER_IP
+ALT_IP=198.51.100.2 # RFC 5780's alternate address, on the same host
 
 TMP=
 NATGW_PID=
@@ -54,9 +44,6 @@ NS_MADE=()
 npass=0
 nfail=0
 RUN=0
-
-# shellcheck source=tests/live/netns.sh
-. "$(cd "$(dirname "$0")" && pwd)/netns.sh"
 
 cleanup() {
 	local rc=$? f
@@ -79,8 +66,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-[ "$(id -u)" = 0 ] || skip "the NAT-discovery test needs root (network namespaces, veths)"
-command -v ip >/dev/null || skip "no 'ip' command (iproute2): cannot make network namespaces"
+netns_make "the NAT-discovery test"
 if [ -z "$NATGW" ] || [ ! -x "$NATGW" ]; then
 	die "usage: natdisc.sh NATGW (natgw binary, got '$NATGW')"
 fi
@@ -89,17 +75,7 @@ for t in turnserver turnutils_natdiscovery ethtool ss timeout python3; do
 done
 
 TMP=$(mktemp -d /tmp/natgw-nd.XXXXXX) || die "cannot make a temporary directory"
-if ! ip netns add "$NS_IN" 2>"$TMP/netns.err"; then
-	say "ip netns add: $(cat "$TMP/netns.err")"
-	skip "network namespaces cannot be made here"
-fi
-NS_MADE+=("$NS_IN")
-for ns in "$NS_GW" "$NS_OUT"; do
-	ip netns add "$ns" || die "ip netns add $ns"
-	NS_MADE+=("$ns")
-done
 
-SERVER_IP=$STUN_IP
 netns_setup "$ALT_IP" || die "set-up (namespaces $NS_IN, $NS_GW, $NS_OUT)"
 
 # The STUN server: RFC 5780 needs both addresses (and the alternate port,

@@ -3,14 +3,45 @@
 #
 # The live tests' network: three namespaces and two veth pairs, natgw's ends
 # left without addresses (lab.sh's header explains the static neighbours and
-# the checksum offloads). Sourced by lab.sh and natdisc.sh, which set the
-# names and addresses it reads: NS_IN, NS_GW, NS_OUT, HOST_IP, GW_INSIDE_IP,
-# SERVER_IP, PUBLIC_IP, MAC_HOST, MAC_GW_IN, MAC_GW_OUT, MAC_SERVER, and
-# npass and nfail (counters).
+# the checksum offloads). Sourced by lab.sh and natdisc.sh after they set
+# TAG (the namespaces' prefix, unique per run); the checks count in their
+# npass and nfail.
 #
+# netns_make WHAT: skip (77) unless root with iproute2 and network namespaces;
+# else make NS_IN, NS_GW, NS_OUT, each added to NS_MADE for netns_remove.
+netns_make() {
+	local ns err
+	[ "$(id -u)" = 0 ] || skip "$1 needs root (network namespaces, veths)"
+	command -v ip >/dev/null || skip "no 'ip' command (iproute2): cannot make network namespaces"
+	if ! err=$(ip netns add "$NS_IN" 2>&1); then
+		say "ip netns add: $err"
+		skip "network namespaces cannot be made here"
+	fi
+	NS_MADE+=("$NS_IN")
+	for ns in "$NS_GW" "$NS_OUT"; do
+		ip netns add "$ns" || die "ip netns add $ns"
+		NS_MADE+=("$ns")
+	done
+}
+
 # netns_setup [EXTRA_OUTSIDE_IP...]: make the lab; the extra addresses go on
 # the outside host too (a STUN server's alternate address). Returns non-zero
 # at the first step that fails.
+
+NS_IN=$TAG-in
+NS_GW=$TAG-gw
+NS_OUT=$TAG-out
+HOST_IP=10.0.1.10
+GW_INSIDE_IP=10.0.1.1 # exists only as the host's static neighbour entry
+# shellcheck disable=SC2034 # used by the scripts that source this
+INSIDE_NET=10.0.1.0/24
+SERVER_IP=198.51.100.1
+PUBLIC_IP=203.0.113.10
+# Locally administered MACs, fixed so that reports can be checked against them.
+MAC_HOST=02:6e:61:00:01:0a
+MAC_GW_IN=02:6e:61:00:01:01
+MAC_GW_OUT=02:6e:61:00:02:01
+MAC_SERVER=02:6e:61:00:02:0a
 
 # The live tests' checks: each PASS/FAIL line counted in npass/nfail.
 say() { printf '%s\n' "$*"; }
