@@ -12,7 +12,7 @@ replay --help` must document. The test proves:
   a public IP that is no address, one inside an inside network, nine of them;
   the same one twice; an unknown profile; a zero or unknown timeout; zero
   sessions; an MTU below 576; --filtering without the rfc profile or with an
-  unknown mode), a missing --inside-net, an unknown option, and an unknown
+  unknown mode; a --port-alloc rule or value that is not one), a missing --inside-net, an unknown option, and an unknown
   command: exit status 2
   ("bad options", as `natgw replay --help` documents), exactly one line on
   stderr naming the option and the value, nothing on stdout;
@@ -57,6 +57,10 @@ BAD_VALUES = [
     ("filtering with the aws profile", {"--filtering": "adf"}, 2, ["--filtering"]),
     ("unknown filtering mode", {"--profile": "rfc", "--filtering": "xx"}, 2,
      ["--filtering", "'xx'"]),
+    ("port allocation rule unknown", {"--port-alloc": "even=on"}, 2,
+     ["--port-alloc", "even=on"]),
+    ("port allocation value not on/off", {"--port-alloc": "parity=on,range=maybe"}, 2,
+     ["--port-alloc", "range=maybe"]),
     ("no --inside-net with a capture", {"--inside-net": None}, 2, ["--inside-net"]),
     ("unknown option", {"--bogus": "1"}, 2, ["--bogus"]),
 ]
