@@ -3120,6 +3120,146 @@ END_TEST
 
 /* RFC 4787 REQ-9, RFC 5382 REQ-8: the rfc profile hairpins, with the
  * sender's public endpoint as the source (REQ-9a). */
+/*
+ * Exhaustion, `aws`: with every port towards one destination taken (2 x
+ * 55,000 on two addresses) and then the session table full, new sessions are
+ * dropped and counted (ErrorPortAllocation and port_alloc, then table_full)
+ * while established connections, to that destination and another, keep every
+ * packet both ways, and their flow records count exactly what they sent.
+ * Once the half-open sessions time out, new sessions are made again.
+ */
+#define EX_EST 8
+
+struct ex_conn {
+	uint32_t rem;
+	uint16_t sport, pport, pub_lo; /* pub_lo: the public address's last byte */
+	uint64_t pkts[2], bytes[2];    /* what was sent, IP bytes */
+};
+
+/* One data segment each way on every established connection, all of which
+ * must go through; @return the time after it. */
+static uint64_t
+ex_exchange(struct natgw_nat *nat, struct ex_conn *e, uint64_t now, uint16_t plen)
+{
+	unsigned int i;
+	struct got g;
+	struct tp t;
+
+	for (i = 0; i < EX_EST; i++) {
+		t = tcp(PRIV, e[i].sport, e[i].rem, 443, F_ACK | F_PSH, ISN_C + 1, ISN_S + 1);
+		t.payload = pat;
+		t.plen = plen;
+		fwd(nat, IN, &t, now, &g, "established, out, under exhaustion");
+		ck_assert_uint_eq(out_sport(&g), e[i].pport);
+		e[i].pkts[0]++;
+		e[i].bytes[0] += 40u + plen;
+		t = tcp(e[i].rem, 443, (PUB & ~0xffu) | e[i].pub_lo, e[i].pport, F_ACK | F_PSH,
+			ISN_S + 1, ISN_C + 1);
+		t.payload = pat;
+		t.plen = (uint16_t)(2 * plen);
+		fwd(nat, OUT, &t, now, &g, "established, back in, under exhaustion");
+		ck_assert_uint_eq(tp_ip_dst(g.f), PRIV);
+		e[i].pkts[1]++;
+		e[i].bytes[1] += 40u + 2u * plen;
+	}
+	return now + MS;
+}
+
+START_TEST(test_exhaustion_established_exact)
+{
+	struct ex_conn e[EX_EST];
+	const struct natgw_flow_record *r;
+	struct natgw_nat_conf c;
+	struct natgw_nat *nat;
+	uint64_t now = T0, t_fill;
+	unsigned int i, made = 0;
+	struct got g;
+	struct tp t;
+
+	conf_base(&c, NATGW_PROFILE_AWS);
+	c.public_ip[1] = htonl(PUB2);
+	c.n_public = 2;
+	/* Room for every port towards REM, the connections to REM2 and 14 more. */
+	c.max_sessions = 110000 + EX_EST / 2 + 14;
+	nat = mk(&c);
+	memset(e, 0, sizeof(e));
+	for (i = 0; i < EX_EST; i++) {
+		e[i].rem = i < EX_EST / 2 ? REM : REM2;
+		e[i].sport = (uint16_t)(30000 + i);
+		e[i].pport = tcp_open(nat, PRIV, e[i].sport, e[i].rem, 443, now);
+		ck_assert(natgw_nat_public_endpoint(nat, 6, htonl(PRIV), htons(e[i].sport),
+			htonl(e[i].rem), htons(443), &(uint32_t){0}, &(uint16_t){0}));
+		/* The handshake: SYN and ACK out, SYN-ACK in, 40 bytes each. */
+		e[i].pkts[0] = 2;
+		e[i].bytes[0] = 80;
+		e[i].pkts[1] = 1;
+		e[i].bytes[1] = 40;
+		now += 3 * MS;
+	}
+	for (i = 0; i < EX_EST; i++) {
+		uint32_t pip;
+		uint16_t pport;
+
+		natgw_nat_public_endpoint(nat, 6, htonl(PRIV), htons(e[i].sport), htonl(e[i].rem),
+			htons(443), &pip, &pport);
+		e[i].pub_lo = (uint16_t)(ntohl(pip) & 0xff);
+	}
+	/* Half-open connections to REM until every port of both addresses
+	 * towards it is taken. */
+	t_fill = now;
+	for (i = 0; i < 110000 - EX_EST / 2; i++) {
+		t = tcp(NET | (0x100 + i / 50000), (uint16_t)(10000 + i % 50000), REM, 443, F_SYN,
+			ISN_C, 0);
+		fwd(nat, IN, &t, now, &g, "filling the ports towards one destination");
+		made++;
+	}
+	ck_assert_uint_eq(st_of(nat)->sessions_active, made + EX_EST);
+	now = ex_exchange(nat, e, now + MS, 100);
+	for (i = 0; i < 5; i++) {
+		t = tcp(NET | 0x200, (uint16_t)(20000 + i), REM, 443, F_SYN, ISN_C, 0);
+		drop(nat, IN, &t, now, NATGW_DROP_port_alloc, "no port left towards REM");
+		now = ex_exchange(nat, e, now, (uint16_t)(10 * i));
+	}
+	ck_assert_uint_eq(METRIC(nat, ErrorPortAllocation), 5);
+	ck_assert_uint_eq(DROPS(nat, port_alloc), 5);
+	/* Other destinations still get ports, until the table is full. */
+	for (i = 0; i < 14; i++) {
+		t = udp(NET | 0x300, (uint16_t)(20000 + i), REM2, 53, 8);
+		fwd(nat, IN, &t, now, &g, "another destination, within the table");
+	}
+	for (i = 0; i < 5; i++) {
+		t = udp(NET | 0x300, (uint16_t)(30000 + i), REM2, 53, 8);
+		drop(nat, IN, &t, now, NATGW_DROP_table_full, "the table is full");
+		now = ex_exchange(nat, e, now, (uint16_t)(200 + i));
+	}
+	ck_assert_uint_eq(DROPS(nat, table_full), 5);
+	ck_assert_uint_eq(METRIC(nat, ErrorPortAllocation), 5);
+	ck_assert_uint_eq(METRIC(nat, PacketsDropCount), 10);
+	ck_assert_uint_eq(st_of(nat)->sessions_active, c.max_sessions);
+	/* The established connections stay alive past the others' timeout;
+	 * the half-open ones and the datagrams end, making room. */
+	now = ex_exchange(nat, e, t_fill + 300 * NS, 1);
+	natgw_nat_expire(nat, t_fill + 352 * NS, 1u << 30);
+	ck_assert_uint_eq(st_of(nat)->sessions_active, EX_EST);
+	now = t_fill + 352 * NS;
+	t = tcp(NET | 0x200, 20000, REM, 443, F_SYN, ISN_C, 0);
+	fwd(nat, IN, &t, now, &g, "after the half-open sessions expired");
+	t = udp(NET | 0x300, 30000, REM2, 53, 8);
+	fwd(nat, IN, &t, now, &g, "room in the table again");
+	now = ex_exchange(nat, e, now, 700);
+	natgw_nat_finish(nat, now);
+	for (i = 0; i < EX_EST; i++) {
+		r = log_find(nat, 6, PRIV, e[i].sport, e[i].rem, 443);
+		ck_assert_ptr_nonnull(r);
+		ck_assert_uint_eq(r->end, NATGW_END_ACTIVE);
+		ck_assert_uint_eq(r->pkts[0], e[i].pkts[0]);
+		ck_assert_uint_eq(r->pkts[1], e[i].pkts[1]);
+		ck_assert_uint_eq(r->bytes[0], e[i].bytes[0]);
+		ck_assert_uint_eq(r->bytes[1], e[i].bytes[1]);
+	}
+}
+END_TEST
+
 START_TEST(test_hairpin_rfc)
 {
 	struct natgw_nat *nat = mk_profile(NATGW_PROFILE_RFC);
@@ -3450,6 +3590,7 @@ main(void)
 
 	t = tc(s, "conform");
 	tcase_add_test(t, test_aws_55000_per_dest);
+	tcase_add_test(t, test_exhaustion_established_exact);
 	tcase_add_loop_test(t, test_tcp_simultaneous_open, 0, 2);
 	tcase_add_loop_test(t, test_rst_hold_rfc7857, 0, 2);
 	tcase_add_loop_test(t, test_icmp_err_never_ends, 0, 2);
