@@ -1238,6 +1238,37 @@ report_sections(struct dp *dp, double seconds)
 
 /* ------------------------------------------------------------------ run */
 
+
+/* DPDK heap in use on every socket: what the tables and buffers took. */
+static size_t
+dp_heap_bytes(void)
+{
+	struct rte_malloc_socket_stats st;
+	size_t sum = 0;
+	int s;
+
+	for (s = 0; s < RTE_MAX_NUMA_NODES; s++)
+		if (rte_malloc_get_socket_stats(s, &st) == 0)
+			sum += st.heap_allocsz_bytes;
+	return sum;
+}
+
+/* What the configuration fixed at start: the session tables, the buffers and
+ * rings are all allocated by setup(), so memory does not grow with traffic;
+ * only a kept flow log does (a record of every session ended). */
+static void
+print_memory(const struct dp *dp, const struct rte_mempool *mp, size_t bytes)
+{
+	const struct natgw_nat_conf *c = natgw_nat_conf(dp->engines[0]);
+
+	fprintf(stderr, "natgw: memory: %.1f MiB of DPDK memory taken at start, fixed: "
+		"%" PRIu64 " sessions (%u a worker), %u packet buffers%s\n",
+		(double)bytes / (1 << 20), (uint64_t)c->max_sessions * dp->n_workers,
+		c->max_sessions, mp->size,
+		c->keep_flow_log ? "; the flow log grows by a record per session ended" :
+		"");
+}
+
 int
 natgw_cmd_dataplane(int argc, char **argv)
 {
@@ -1247,6 +1278,7 @@ natgw_cmd_dataplane(int argc, char **argv)
 	struct totals prev;
 	char err[512], **eargv;
 	int eargc, n, status = 1;
+	size_t heap0;
 	unsigned int i;
 	uint64_t last_stats, t_end = 0;
 	double seconds;
@@ -1307,6 +1339,7 @@ natgw_cmd_dataplane(int argc, char **argv)
 	dp.tsc0 = rte_rdtsc();
 	dp.rt0_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 	dp.ns_per_cycle = 1e9 / (double)rte_get_tsc_hz();
+	heap0 = dp_heap_bytes();
 	n = setup(&dp, &o, &mp, err, sizeof(err));
 	if (n < 0) {
 		/* -1: the options do not fit the ports and lcores (2, as any bad
@@ -1334,6 +1367,8 @@ natgw_cmd_dataplane(int argc, char **argv)
 			"port %u (%s, outside); Ctrl-C stops\n", dp.n_workers,
 			dp.n_workers > 1 ? "s" : "", dp.port[0].id, dp.port[0].name, dp.port[1].id,
 			dp.port[1].name);
+	if (!o.quiet)
+		print_memory(&dp, mp, dp_heap_bytes() - heap0);
 	memset(&prev, 0, sizeof(prev));
 	last_stats = dp.start_ns;
 	if (o.duration)
