@@ -651,13 +651,13 @@ slow_path(struct natgw_nat *nat, enum natgw_side side, const struct natgw_pkt_in
 		return nat->ops->inbound_new(nat, k, pi->tcp_flags, now, sid);
 	if (!natgw_nat_is_inside(&nat->conf, k->src_ip))
 		return NATGW_DROP_src_not_inside;
+	if (!nat_dst_unicast(k->dst_ip))
+		return NATGW_DROP_dst_not_unicast;
 	if (natgw_nat_is_inside(&nat->conf, k->dst_ip))
 		return NATGW_DROP_dst_inside;
 	if (is_public(&nat->conf, k->dst_ip))
 		return NATGW_DROP_hairpin;
-	if (k->proto == IPPROTO_TCP &&
-			(pi->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) !=
-			RTE_TCP_SYN_FLAG)
+	if (k->proto == IPPROTO_TCP && !nat_tcp_opens(pi->tcp_flags))
 		return NATGW_DROP_tcp_not_syn;
 	if (k->proto == IPPROTO_ICMP && (pi->flags & NATGW_PKT_F_ICMP_REPLY))
 		return NATGW_DROP_icmp_type;

@@ -3,9 +3,13 @@
 #ifndef NATGW_NAT_PRIVATE_H
 #define NATGW_NAT_PRIVATE_H
 
+#include <stdbool.h>
+
+#include <rte_byteorder.h>
 #include <rte_common.h>
 #include <rte_branch_prediction.h>
 #include <rte_log.h>
+#include <rte_tcp.h>
 
 #include "natgw_flowtab.h"
 #include "natgw_nat.h"
@@ -15,6 +19,28 @@ extern int natgw_nat_logtype;
 	rte_log(RTE_LOG_##level, natgw_nat_logtype, "natgw.nat: " __VA_ARGS__)
 
 #define NAT_NONE UINT32_MAX
+
+/* Whether TCP flags open a connection: SYN alone (ECE, CWR, PSH, URG may
+ * ride along). SYN+FIN, SYN+RST and SYN+ACK do not: SYN+FIN in particular
+ * is a scanner's probe that no TCP sends (Linux conntrack calls it invalid). */
+static inline bool
+nat_tcp_opens(uint8_t flags)
+{
+	return (flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG |
+		RTE_TCP_FIN_FLAG)) == RTE_TCP_SYN_FLAG;
+}
+
+/* Whether @p ip (network order) can be a session's remote end: not
+ * multicast (224/4), not 240/4 (reserved, and 255.255.255.255, the limited
+ * broadcast a router never forwards, RFC 1812 5.3.5.1), not 0/8 ("this
+ * network") and not loopback (127/8), which RFC 1812 forbids forwarding to. */
+static inline bool
+nat_dst_unicast(uint32_t ip)
+{
+	uint8_t a = (uint8_t)(rte_be_to_cpu_32(ip) >> 24);
+
+	return a != 0 && a != 127 && a < 224;
+}
 
 /* TCP states: what the engine has seen of the connection. */
 enum nat_tcp_state {

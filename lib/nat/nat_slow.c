@@ -762,10 +762,10 @@ rfc_inbound(struct natgw_nat *nat, const struct natgw_flow_key *k, uint8_t tcp_f
 	if (nat->conf.filtering == NATGW_FILTER_APDF || k->proto == IPPROTO_ICMP)
 		return NATGW_DROP_no_session_inbound;
 	/* Only a SYN may open a TCP connection from outside (RFC 5382 REQ-4's
-	 * simultaneous open and endpoint-independent filtering). */
-	if (k->proto == IPPROTO_TCP &&
-			(tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) !=
-			RTE_TCP_SYN_FLAG)
+	 * simultaneous open and endpoint-independent filtering), and only from
+	 * a unicast source: a session's remote end is one host. */
+	if ((k->proto == IPPROTO_TCP && !nat_tcp_opens(tcp_flags)) ||
+			!nat_dst_unicast(k->src_ip))
 		return NATGW_DROP_no_session_inbound;
 	mid = rfc_find_mapping(nat, k->dst_ip, k->dst_port, k->proto, true);
 	if (mid == NAT_NONE)
@@ -830,9 +830,7 @@ rfc_hairpin(struct natgw_nat *nat, const struct natgw_pkt_info *pi, uint64_t now
 	if (*s1 == NAT_NONE) {
 		if (err)
 			return NATGW_DROP_icmp_err_no_session;
-		if (k->proto == IPPROTO_TCP &&
-				(pi->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG |
-				RTE_TCP_RST_FLAG)) != RTE_TCP_SYN_FLAG)
+		if (k->proto == IPPROTO_TCP && !nat_tcp_opens(pi->tcp_flags))
 			return NATGW_DROP_tcp_not_syn;
 		nat->st.metric[NATGW_M_ConnectionAttemptCount]++;
 		why = rfc_outbound(nat, k, now, true, s1);

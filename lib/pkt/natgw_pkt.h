@@ -41,6 +41,8 @@
 	X(frag_no_session, 1)     /* non-first fragment before its first */ \
 	X(src_not_inside, 1)      /* inside packet from outside the inside nets */ \
 	X(dst_inside, 1)          /* inside packet to an inside address */ \
+	X(dst_not_unicast, 1)     /* inside packet to a multicast, broadcast, loopback, \
+				   * 0.0.0.0/8 or 240.0.0.0/4 address */ \
 	X(hairpin, 1)             /* inside packet to the NAT's own public address */ \
 	X(tcp_not_syn, 1)         /* TCP without a session that is not a SYN */ \
 	X(no_session_inbound, 1)  /* unsolicited inbound, or filtered */ \

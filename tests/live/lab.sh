@@ -168,24 +168,6 @@ stop_natgw() {
 		test "$rc" = 0 -a -s "$TMP/report-$run.json"
 }
 
-# bg LOG NS CMD...: a background helper in a namespace, remembered for clean-up.
-bg() {
-	local log=$1 ns=$2
-	shift 2
-	ip netns exec "$ns" "$@" >"$log" 2>&1 </dev/null &
-	PIDS+=($!) # the command itself: ip netns exec execs it
-}
-
-# wait_for FILE PATTERN: up to 10 s for PATTERN in FILE.
-wait_for() {
-	local _
-	for _ in $(seq 1 100); do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 csum_errors() { # the InCsumErrors counters of a namespace (Ip/Tcp/Udp/Icmp), summed
 	inns "$1" cat /proc/net/snmp | awk '
 		/^[A-Za-z]+:/ && !seen[$1]++ { for (i = 2; i <= NF; i++) col[$1, i] = $i; next }

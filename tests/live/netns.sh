@@ -66,6 +66,25 @@ inns() { # inns NS CMD...
 	ip netns exec "$ns" "$@"
 }
 
+# bg LOG NS CMD...: a background helper in a namespace, remembered in PIDS for
+# clean-up (netns_stop).
+bg() {
+	local log=$1 ns=$2
+	shift 2
+	ip netns exec "$ns" "$@" >"$log" 2>&1 </dev/null &
+	PIDS+=($!) # the command itself: ip netns exec execs it
+}
+
+# wait_for FILE PATTERN: up to 10 s for PATTERN in FILE.
+wait_for() {
+	local _
+	for _ in $(seq 1 100); do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # netns_stop PID...: what the test started, TERM then KILL, reaped.
 netns_stop() {
 	local pid

@@ -1496,6 +1496,164 @@ START_TEST(test_aws_rst_stale_no_ack)
 }
 END_TEST
 
+/* ================================================================== hostile */
+
+/*
+ * Flag combinations no TCP opens a connection with: SYN+FIN (a scanner's
+ * probe), SYN+RST, no flags. From the inside none makes a session (aws
+ * answers as for a stale segment: an RST, never one for an RST); to the
+ * public address from outside none gets in. Within an established
+ * connection the NAT does not police flags: they are translated, and the
+ * endpoints' TCP judges them.
+ */
+START_TEST(test_hostile_tcp_flags)
+{
+	struct natgw_nat *nat = mk_profile(NATGW_PROFILE_AWS);
+	static const uint8_t odd[] = { F_SYN | F_FIN, F_SYN | F_RST, 0, F_SYN | F_FIN | F_PSH };
+	uint16_t P;
+	struct got g;
+	struct tp t;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(odd); i++) {
+		t = tcp(PRIV, (uint16_t)(41000 + i), REM, 80, odd[i], ISN_C, 0);
+		ck_assert_msg(xmit_tp(nat, IN, &t, T0, &g) != OUT, "flags 0x%02x went out", odd[i]);
+		if (odd[i] & F_RST)
+			ck_assert_int_eq(g.side, -1);
+		else
+			ck_assert_uint_eq(g.f[tp_l4(g.f) + 13] & F_RST, F_RST);
+		t = tcp(REM, 80, PUB, (uint16_t)(2000 + i), odd[i], ISN_S, 0);
+		drop(nat, OUT, &t, T0, NATGW_DROP_no_session_inbound, "odd flags from outside");
+	}
+	ck_assert_uint_eq(DROPS(nat, tcp_not_syn), sizeof(odd));
+	ck_assert_uint_eq(st_of(nat)->sessions_created, 0);
+	ck_assert_uint_eq(METRIC(nat, PacketsOutToDestination), 0);
+	P = tcp_open(nat, PRIV, 40000, REM, 80, T0);
+	for (i = 0; i < sizeof(odd); i++) {
+		t = tcp(PRIV, 40000, REM, 80, odd[i], ISN_C + 1, 0);
+		fwd(nat, IN, &t, T0 + NS, &g, "odd flags within a connection, out");
+		ck_assert_uint_eq(out_sport(&g), P);
+	}
+	t = tcp(REM, 80, PUB, P, F_SYN | F_FIN, ISN_S + 1, 0);
+	fwd(nat, OUT, &t, T0 + NS, &g, "odd flags within a connection, in");
+	ck_assert_uint_eq(tp_ip_dst(g.f), PRIV);
+}
+END_TEST
+
+/* Destinations that are not one host: multicast, the limited broadcast,
+ * 240/4, loopback, 0/8. No session, nothing out, counted as drops. */
+START_TEST(test_hostile_dst_not_unicast)
+{
+	static const uint32_t dsts[] = {
+		0xe00000fbu, /* 224.0.0.251 mDNS */
+		0xeffffffau, /* 239.255.255.250 SSDP */
+		0xffffffffu, /* limited broadcast */
+		0xf0000001u, /* 240.0.0.1 */
+		0x7f000001u, /* 127.0.0.1 */
+		0x00000001u, /* 0.0.0.1 */
+	};
+	struct natgw_nat *nat = mk_profile(NATGW_PROFILE_AWS), *rfc;
+	struct got g;
+	struct tp t;
+	uint16_t P;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(dsts) / sizeof(dsts[0]); i++) {
+		t = udp(PRIV, 5353, dsts[i], 5353, 16);
+		drop(nat, IN, &t, T0, NATGW_DROP_dst_not_unicast, "UDP not to one host");
+		t = icmp(PRIV, dsts[i], 8, 7, 1, 8);
+		drop(nat, IN, &t, T0, NATGW_DROP_dst_not_unicast, "ping not to one host");
+	}
+	t = tcp(PRIV, 40000, 0xe0000001u, 80, F_SYN, ISN_C, 0);
+	drop(nat, IN, &t, T0, NATGW_DROP_dst_not_unicast, "SYN to a multicast group");
+	ck_assert_uint_eq(METRIC(nat, PacketsDropCount), 13);
+	ck_assert_uint_eq(st_of(nat)->sessions_created, 0);
+	/* rfc, endpoint-independent filtering: a mapping admits any remote, but
+	 * not a multicast or broadcast source. */
+	rfc = mk_profile(NATGW_PROFILE_RFC);
+	t = udp(PRIV, 40000, REM, 5000, 8);
+	fwd(rfc, IN, &t, T0, &g, "opening the mapping");
+	P = out_sport(&g);
+	t = udp(REM2, 6000, PUB, P, 8);
+	fwd(rfc, OUT, &t, T0 + MS, &g, "another remote, EIF");
+	t = udp(0xe0000005u, 6000, PUB, P, 8);
+	drop(rfc, OUT, &t, T0 + MS, NATGW_DROP_no_session_inbound, "a multicast source");
+	t = udp(0xffffffffu, 6000, PUB, P, 8);
+	drop(rfc, OUT, &t, T0 + MS, NATGW_DROP_no_session_inbound, "a broadcast source");
+}
+END_TEST
+
+/* A TCP segment with a wrong checksum is translated, not dropped: the NAT
+ * does not verify transport checksums (the receiver does), and its RFC 1624
+ * update keeps a wrong sum exactly as wrong, so the receiver still drops it. */
+START_TEST(test_hostile_tcp_bad_csum)
+{
+	struct natgw_nat *nat = mk_profile(NATGW_PROFILE_AWS);
+	uint8_t f[2048], w[2048];
+	uint16_t len, P, l4, in_right, in_wrong, out_right;
+	char why[160];
+	struct got g;
+	struct tp t;
+
+	P = tcp_open(nat, PRIV, 40000, REM, 80, T0);
+	t = tcp(PRIV, 40000, REM, 80, F_ACK | F_PSH, ISN_C + 1, ISN_S + 1);
+	t.payload = pat;
+	t.plen = 100;
+	len = tp_build(f, &t);
+	l4 = tp_l4(f);
+	in_right = tp_get16(f + l4 + 16);
+	f[l4 + 16] ^= 0x5a;
+	in_wrong = tp_get16(f + l4 + 16);
+	ck_assert_int_eq(xmit(nat, IN, f, len, T0 + NS, &g), OUT);
+	ck_assert_uint_eq(out_sport(&g), P);
+	ck_assert_int_ne(tp_verify(g.f, g.len, why, sizeof(why)), 0);
+	ck_assert_msg(strstr(why, "TCP checksum") != NULL, "%s", why);
+	/* Wrong by as much as it came in (ones'-complement difference), next to
+	 * the translated frame built with a right sum. */
+	t.src = PUB;
+	t.sport = P;
+	t.ttl = 63;
+	tp_build(w, &t);
+	out_right = tp_get16(w + tp_l4(w) + 16);
+	ck_assert_uint_eq(tp_fold((uint32_t)in_wrong + (uint16_t)~in_right),
+		tp_fold((uint32_t)tp_get16(g.f + tp_l4(g.f) + 16) + (uint16_t)~out_right));
+}
+END_TEST
+
+/*
+ * Fragments the NAT does not reassemble: a middle one (MF, non-zero offset)
+ * and one overlapping the first are translated like any other of their
+ * datagram once the first was seen (aws forwards UDP fragments); the
+ * destination's reassembly decides about the overlap.
+ */
+START_TEST(test_frag_middle_overlap)
+{
+	struct natgw_nat *nat = mk_profile(NATGW_PROFILE_AWS);
+	struct tp whole = udp(PRIV, 40000, REM, 5000, 80), fr;
+	static const uint16_t cut[][2] = { { 0, 24 }, { 24, 48 }, { 16, 40 }, { 48, 88 } };
+	uint8_t w[2048], f[2048];
+	uint16_t l4, i;
+	struct got g;
+
+	whole.id = 0x7777;
+	tp_build(w, &whole);
+	l4 = tp_l4(w);
+	for (i = 0; i < 4; i++) {
+		fr = whole;
+		fr.raw_l4 = true;
+		fr.payload = w + l4 + cut[i][0];
+		fr.plen = (uint16_t)(cut[i][1] - cut[i][0]);
+		fr.frag = (uint16_t)((i < 3 ? 0x2000 : 0) | cut[i][0] / 8);
+		fwd_frame(nat, IN, f, tp_build(f, &fr), T0 + i * MS, &g,
+			i == 0 ? "first" : i == 1 ? "middle" : i == 2 ? "overlapping" : "last");
+		ck_assert_uint_eq(tp_ip_src(g.f), PUB);
+		ck_assert_uint_eq(tp_get16(g.f + tp_l3(g.f) + 4), 0x7777);
+	}
+	ck_assert_uint_eq(st_of(nat)->sessions_created, 1);
+	ck_assert_uint_eq(st_of(nat)->frags_tracked, 3);
+}
+END_TEST
+
 /* ================================================================== timeout */
 
 START_TEST(test_idle_lazy)
@@ -3546,6 +3704,12 @@ main(void)
 	tcase_add_test(t, test_aws_inside_checks);
 	tcase_add_test(t, test_aws_rst_stale_ack);
 	tcase_add_test(t, test_aws_rst_stale_no_ack);
+
+	t = tc(s, "hostile");
+	tcase_add_test(t, test_hostile_tcp_flags);
+	tcase_add_test(t, test_hostile_dst_not_unicast);
+	tcase_add_test(t, test_hostile_tcp_bad_csum);
+	tcase_add_test(t, test_frag_middle_overlap);
 
 	t = tc(s, "timeout");
 	tcase_add_test(t, test_idle_lazy);
