@@ -67,26 +67,16 @@ CLOSED_TCP_PORT=8081
 CLOSED_UDP_PORT=9999
 
 TMP=
-NATGW_PID=
-PIDS=() # servers and captures started here
-NS_MADE=()
-npass=0
-nfail=0
 
 cleanup() {
-	local rc=$? f
+	local rc=$?
 	trap - EXIT INT TERM
-	# shellcheck disable=SC2086 # NATGW_PID: none or one
-	netns_stop $NATGW_PID "${PIDS[@]}"
-	netns_remove
+	# shellcheck disable=SC2119 # nothing else to stop
+	netns_teardown
 	rm -rf "/var/run/dpdk/$PREFIX-1" "/var/run/dpdk/$PREFIX-2" 2>/dev/null
 	if [ -n "$TMP" ] && [ "$rc" != 0 ] && [ "$rc" != 77 ]; then
 		say "---- the lab failed: logs follow (natgw's first) ----"
-		for f in "$TMP"/natgw-*.log "$TMP"/http.log "$TMP"/udp.log "$TMP"/*.err; do
-			[ -s "$f" ] || continue
-			say "---- $(basename "$f") (last 60 lines)"
-			tail -n 60 "$f"
-		done
+		netns_show_logs 60 "$TMP"/natgw-*.log "$TMP"/http.log "$TMP"/udp.log "$TMP"/*.err
 	fi
 	[ -n "$TMP" ] && rm -rf "$TMP"
 	[ "$rc" = 0 ] || [ "$rc" = 77 ] || say "lab: FAILED after ${SECONDS}s (see the FAIL lines and the logs above)"

@@ -38,26 +38,17 @@ STUN_IP=$SERVER_IP
 ALT_IP=198.51.100.2 # RFC 5780's alternate address, on the same host
 
 TMP=
-NATGW_PID=
 TURN_PID=
-NS_MADE=()
-npass=0
-nfail=0
 RUN=0
 
 cleanup() {
-	local rc=$? f
+	local rc=$?
 	trap - EXIT INT TERM
-	# shellcheck disable=SC2086 # each: none or one
-	netns_stop $NATGW_PID $TURN_PID
-	netns_remove
+	# shellcheck disable=SC2086 # none or one
+	netns_teardown $TURN_PID
 	rm -rf /var/run/dpdk/"$TAG"-* 2>/dev/null
 	if [ -n "$TMP" ] && [ "$rc" != 0 ] && [ "$rc" != 77 ]; then
-		for f in "$TMP"/natgw-*.log "$TMP"/disc-*.out "$TMP"/turn.log; do
-			[ -s "$f" ] || continue
-			say "---- $(basename "$f") (last 40 lines)"
-			tail -n 40 "$f"
-		done
+		netns_show_logs 40 "$TMP"/natgw-*.log "$TMP"/disc-*.out "$TMP"/turn.log
 	fi
 	[ -n "$TMP" ] && rm -rf "$TMP"
 	say "natdisc: $npass passed, $nfail failed"

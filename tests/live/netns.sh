@@ -28,6 +28,13 @@ netns_make() {
 # the outside host too (a STUN server's alternate address). Returns non-zero
 # at the first step that fails.
 
+# What a test made (netns_teardown undoes it) and its checks' counts.
+NS_MADE=()
+PIDS=()   # servers and captures started with bg
+NATGW_PID=
+npass=0
+nfail=0
+
 NS_IN=$TAG-in
 NS_GW=$TAG-gw
 NS_OUT=$TAG-out
@@ -83,6 +90,26 @@ wait_for() {
 		sleep 0.1
 	done
 	return 1
+}
+
+# netns_show_logs LINES FILE...: the last LINES lines of each non-empty FILE,
+# under its name (what a failed test prints).
+netns_show_logs() {
+	local n=$1 f
+	shift
+	for f in "$@"; do
+		[ -s "$f" ] || continue
+		say "---- $(basename "$f") (last $n lines)"
+		tail -n "$n" "$f"
+	done
+}
+
+# netns_teardown [PID...]: the start of every test's exit trap: natgw, what bg
+# started and the PIDs given stopped, the namespaces removed.
+netns_teardown() {
+	# shellcheck disable=SC2086 # NATGW_PID: none or one
+	netns_stop $NATGW_PID "${PIDS[@]}" "$@"
+	netns_remove
 }
 
 # netns_stop PID...: what the test started, TERM then KILL, reaped.

@@ -35,25 +35,15 @@ TCP_PORT=8080
 UDP_PORT=7001
 
 TMP=
-NATGW_PID=
-PIDS=()
-NS_MADE=()
-npass=0
-nfail=0
 
 cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
-	# shellcheck disable=SC2086 # NATGW_PID: none or one
-	netns_stop $NATGW_PID "${PIDS[@]}"
-	netns_remove
+	# shellcheck disable=SC2119 # nothing else to stop
+	netns_teardown
 	rm -rf "/var/run/dpdk/$PREFIX" 2>/dev/null
 	if [ -n "$TMP" ] && [ "$rc" != 0 ] && [ "$rc" != 77 ]; then
-		for f in "$TMP"/*.log "$TMP"/*.err "$TMP"/*.out; do
-			[ -s "$f" ] || continue
-			say "---- $(basename "$f") (last 40 lines)"
-			tail -n 40 "$f"
-		done
+		netns_show_logs 40 "$TMP"/*.log "$TMP"/*.err "$TMP"/*.out
 	fi
 	[ -n "$TMP" ] && rm -rf "$TMP"
 	exit "$rc"
@@ -67,6 +57,7 @@ for t in ethtool dumpcap tshark timeout ss "$PY"; do
 	command -v "$t" >/dev/null || die "'$t' is missing: run tools/install-deps"
 done
 TMP=$(mktemp -d /tmp/natgw-sec.XXXXXX) || die "cannot make a temporary directory"
+# shellcheck disable=SC2119 # no extra outside address
 netns_setup || die "lab set-up (namespaces $NS_IN, $NS_GW, $NS_OUT)"
 
 ip netns exec "$NS_GW" "$NATGW" -l 0,1 --file-prefix "$PREFIX" --no-pci \
