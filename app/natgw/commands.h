@@ -161,8 +161,17 @@ void natgw_acct_policy_summary(FILE *f, const struct natgw_report *rep,
 /* "86.1 kB". */
 void natgw_report_human_bytes(uint64_t b, char *buf, size_t n);
 
+/* eal.c: argv for rte_eal_init() with --no-huge -m 1024 added on a machine
+ * without free hugepages (said once on stderr), EAL's INFO chatter off; and
+ * the removal of the runtime directory EAL leaves. */
+char **natgw_eal_args(int argc, char **argv, int *nargc);
+void natgw_eal_remove_runtime_dir(const char *dir);
+
 /* natgw [EAL options] -- OPTIONS: the DPDK dataplane. */
 int natgw_cmd_dataplane(int argc, char **argv);
+
+/* natgw lab [EAL options] -- OPTIONS: throughput tests (argv[0] "lab"). */
+int natgw_cmd_lab(int argc, char **argv);
 
 /* natgw replay: argv[0] is "replay". Returns the exit status. */
 int natgw_cmd_replay(int argc, char **argv);
