@@ -198,6 +198,10 @@ json_t *natgw_synth_conf_json(const struct natgw_synth_conf *c);
 /** The counters as a JSON object (new reference). */
 json_t *natgw_synth_stats_json(const struct natgw_synth_stats *st);
 
+/** @return host @p i's address (host order): from .10 of the network's
+ *  second /24 when it has one (the first holds the router and resolver). */
+uint32_t natgw_synth_host_ip(const struct natgw_synth_conf *c, uint32_t i);
+
 /** @return the scenario's parameters. */
 const struct natgw_synth_conf *natgw_synth_conf(const struct natgw_synth *s);
 

@@ -2118,6 +2118,12 @@ schedule(struct natgw_synth *s)
 	}
 }
 
+uint32_t
+natgw_synth_host_ip(const struct natgw_synth_conf *c, uint32_t i)
+{
+	return c->net + (c->net_len <= 23 ? 256 : 0) + 10 + i;
+}
+
 struct natgw_synth *
 natgw_synth_create(const struct natgw_synth_conf *c, char *err, size_t errlen)
 {
@@ -2163,10 +2169,8 @@ natgw_synth_create(const struct natgw_synth_conf *c, char *err, size_t errlen)
 	s->hosts = calloc(c->hosts, sizeof(*s->hosts));
 	if (s->buckets == NULL || s->hosts == NULL)
 		goto nomem;
-	/* Hosts from .10 of the network's second /24 when it has one (the
-	 * first holds the router and the resolver), as an ECS subnet's. */
 	for (i = 0; i < c->hosts; i++) {
-		s->hosts[i].ip = c->net + (c->net_len <= 23 ? 256 : 0) + 10 + i;
+		s->hosts[i].ip = natgw_synth_host_ip(c, i);
 		s->hosts[i].ipid = (uint16_t)synth_mix(c->seed ^ i);
 		if ((s->hosts[i].ip & mask) != c->net || s->hosts[i].ip == c->resolver) {
 			snprintf(err, errlen, "synth: hosts=%u do not fit in net", c->hosts);
