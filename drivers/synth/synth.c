@@ -36,6 +36,8 @@
 #define FRAME_MAX 2048
 #define ETH_LEN 14
 #define PING_TIMEOUT (2 * SEC)
+#define APP_TIMEOUT (60 * SEC)  /* a client waiting with nothing arriving gives up */
+#define SERVER_IDLE (120 * SEC) /* a responder flow hearing nothing is forgotten */
 #define BURST_PAYLOAD 1400
 
 static const uint8_t router_mac[6] = {0x02, 0, 0, 0, 0, 0x01};
@@ -78,7 +80,7 @@ struct tcb {
 	uint8_t peer_ws;
 	uint16_t ipid;
 	double cwnd, ssthresh, rate, cap;
-	uint64_t srtt, rttvar, rto, rto_at, syn_t;
+	uint64_t srtt, rttvar, rto, rto_calc, rto_at, syn_t;
 	uint32_t tries, dupacks, ack_pend;
 	uint64_t time_off, time_t, pace_at, ack_at, tw_until;
 	struct msg q[QMAX];
@@ -111,7 +113,7 @@ struct obj {
 	uint32_t gen;
 	uint32_t hnext;          /* hash chain: index + 1 */
 	struct fkey key;
-	uint64_t wake;
+	uint64_t wake, last_rx;
 	uint32_t owner;          /* the task or agent: index, UINT32_MAX none */
 	uint32_t host;
 	struct rng rng;
@@ -833,12 +835,12 @@ tcp_timeout(struct natgw_synth *s, struct obj *o, uint32_t idx)
 	t->rto_at = 0;
 	s->st.timeouts++;
 	if (++t->tries >= s->c.retries) {
-		/* Give up, as Linux does after tcp_retries2, and say so. */
-		if (t->state != T_SYN_SENT) {
-			if (is_resp(o))
-				s->st.responder_aborted++;
+		/* Give up, as Linux does after tcp_retries2, and say so to an
+		 * established peer (an unanswered handshake just ends). */
+		if (is_resp(o))
+			s->st.responder_aborted++;
+		if (t->state == T_EST)
 			tcp_segment(s, o, 0x14, t->nxt, 0);
-		}
 		tcp_abort(s, o, idx);
 		return false;
 	}
@@ -876,6 +878,7 @@ rtt_sample(struct natgw_synth *s, struct tcb *t, uint64_t r)
 		t->rto = s->c.rto_min_ns;
 	if (t->rto > RTO_MAX)
 		t->rto = RTO_MAX;
+	t->rto_calc = t->rto;
 }
 
 struct seg {
@@ -937,7 +940,7 @@ established(struct natgw_synth *s, struct tcb *t, const struct seg *g)
 	if (!t->syn_again)
 		rtt_sample(s, t, s->now - t->syn_t);
 	else
-		t->rto = s->c.rto_min_ns > t->rto ? s->c.rto_min_ns : t->rto;
+		t->rto = t->rto_calc = s->c.rto_min_ns > SYN_RTO ? s->c.rto_min_ns : SYN_RTO;
 	t->pace_at = s->now;
 }
 
@@ -948,6 +951,7 @@ tcp_input(struct natgw_synth *s, struct obj *o, uint32_t idx, const struct seg *
 	struct tcb *t = &o->t;
 	uint8_t fl = g->flags;
 
+	o->last_rx = s->now;
 	if (fl & 0x04) {
 		s->st.resets++;
 		tcp_abort(s, o, idx);
@@ -1019,8 +1023,12 @@ tcp_input(struct natgw_synth *s, struct obj *o, uint32_t idx, const struct seg *
 				t->qh = (t->qh + 1) % QMAX;
 				t->qn--;
 			}
+			/* Progress ends the backoff (as Linux does), so that
+			 * a lossy path is not left with a minute's timeout. */
 			t->tries = 0;
 			t->dupacks = 0;
+			if (t->rto_calc)
+				t->rto = t->rto_calc;
 			t->rto_at = tcp_outstanding(t) ? s->now + t->rto : 0;
 		} else if (d == 0 && g->len == 0 && !(fl & 0x01) && tcp_outstanding(t)) {
 			if (++t->dupacks == 3) {
@@ -1138,6 +1146,7 @@ conn_new(struct natgw_synth *s, struct obj *w, uint32_t widx, unsigned int dest,
 	o->n_ex = n_ex;
 	o->every = every;
 	o->t0 = s->now;
+	o->last_rx = s->now;
 	o->end_at = s->c.start_ns + s->c.duration_ns;
 	o->key.lip = s->hosts[w->host].ip;
 	o->key.rip = d->ip;
@@ -1328,6 +1337,13 @@ conn_failed(struct natgw_synth *s, struct obj *o, uint32_t idx)
 	obj_free(s, o, idx);
 }
 
+/* Waiting for the destination: a response, or its FIN. */
+static bool
+conn_waiting(const struct obj *o)
+{
+	return o->t.state == T_EST && o->phase != 0xff && o->phase != C_IDLE;
+}
+
 static void
 conn_wake(struct natgw_synth *s, struct obj *o, uint32_t idx)
 {
@@ -1339,6 +1355,14 @@ conn_wake(struct natgw_synth *s, struct obj *o, uint32_t idx)
 		obj_free(s, o, idx);
 		return;
 	}
+	if (conn_waiting(o) && s->now >= o->last_rx + APP_TIMEOUT) {
+		/* Nothing for a minute while waiting: the application gives up,
+		 * as an SDK's read timeout does, and resets the connection. */
+		if (t->state == T_EST)
+			tcp_segment(s, o, 0x14, t->nxt, 0);
+		conn_failed(s, o, idx);
+		return;
+	}
 	if (o->phase == C_IDLE && s->now >= o->timer && tcp_has_room(t))
 		conn_request(s, o);
 	tcp_output(s, o);
@@ -1347,6 +1371,8 @@ conn_wake(struct natgw_synth *s, struct obj *o, uint32_t idx)
 
 		if (o->phase == C_IDLE && tcp_has_room(t) && o->timer < n)
 			n = o->timer;
+		if (conn_waiting(o) && o->last_rx + APP_TIMEOUT < n)
+			n = o->last_rx + APP_TIMEOUT;
 		arm(s, o, idx, n);
 	}
 }
@@ -1482,10 +1508,17 @@ server_wake(struct natgw_synth *s, struct obj *o, uint32_t idx)
 		obj_free(s, o, idx);
 		return;
 	}
+	if (s->now >= o->last_rx + SERVER_IDLE && t->rto_at == 0) {
+		/* A client that vanished (its reset lost): forget it. */
+		obj_free(s, o, idx);
+		return;
+	}
 	if (o->rp.pending && s->now >= o->rp.p_at)
 		server_answer(s, o);
 	tcp_output(s, o);
 	n = tcp_next(t);
+	if (n == UINT64_MAX && !o->rp.pending)
+		n = o->last_rx + SERVER_IDLE;
 	/* With its queue full, the answer waits for an ACK to make room. */
 	if (o->rp.pending && tcp_has_room(t) && o->rp.p_at < n)
 		n = o->rp.p_at;
@@ -2046,6 +2079,7 @@ resp_rx(struct natgw_synth *s, const uint8_t *f, uint32_t len)
 			return;
 		}
 		s->resp_flows++;
+		o->last_rx = s->now;
 		if (s->resp_flows > s->st.resp_flows_peak)
 			s->st.resp_flows_peak = s->resp_flows;
 		o->key = k;
