@@ -170,6 +170,9 @@ void natgw_eal_remove_runtime_dir(const char *dir);
 /* natgw [EAL options] -- OPTIONS: the DPDK dataplane. */
 int natgw_cmd_dataplane(int argc, char **argv);
 
+/* natgw lab [EAL options] -- OPTIONS: throughput tests (argv[0] "lab"). */
+int natgw_cmd_lab(int argc, char **argv);
+
 /* natgw synth: argv[0] is "synth". Returns the exit status. */
 int natgw_cmd_synth(int argc, char **argv);
 

@@ -24,6 +24,10 @@ usage(FILE *f)
 		"                     they call, closed in a loop through the NAT\n"
 		"  synth -w FILE      write that synthetic ECS scenario as a capture (the\n"
 		"                     hosts' view, no NAT): a realistic sample to replay\n"
+		"  lab [EAL] -- [OPTIONS]\n"
+		"                     throughput tests (RFC 2544, RFC 9693) with natgw's own\n"
+		"                     traffic generator: NDR/PDR, latency, connection setup\n"
+		"                     rate, table capacity; no NIC needed\n"
 		"\n"
 		"  natgw COMMAND --help   options of a command\n"
 		"  natgw --version        version\n");
@@ -48,6 +52,8 @@ main(int argc, char **argv)
 		return natgw_cmd_replay(argc - 1, argv + 1);
 	if (strcmp(argv[1], "synth") == 0)
 		return natgw_cmd_synth(argc - 1, argv + 1);
+	if (strcmp(argv[1], "lab") == 0)
+		return natgw_cmd_lab(argc - 1, argv + 1);
 	/* DPDK's convention: EAL options, then "--" and the application's. */
 	if (argv[1][0] == '-')
 		return natgw_cmd_dataplane(argc, argv);
