@@ -371,7 +371,7 @@ poll_rx(struct natgw_gen *g, const struct natgw_gen_run *run, struct natgw_gen_r
  * @return frames built (the port may have refused some: tx_full). */
 static uint16_t
 send_dir(struct natgw_gen *g, const struct natgw_gen_run *run, struct natgw_gen_result *r,
-		enum natgw_gen_dir d, uint16_t want, uint64_t *next, uint64_t *skipped)
+		enum natgw_gen_dir d, uint16_t want, uint64_t *next)
 {
 	struct rte_mbuf *m[64];
 	uint64_t tsc = rte_rdtsc();
@@ -393,9 +393,10 @@ send_dir(struct natgw_gen *g, const struct natgw_gen_run *run, struct natgw_gen_
 			++*next;
 		}
 		if (!build(g, m[n], d, f, g->cyc[d][(r->sent[d] + n) % CYCLE], tsc)) {
-			/* Inbound to a flow that never got an endpoint: lost
-			 * without a frame. */
-			(*skipped)++;
+			/* Inbound to a flow that never got an endpoint (its
+			 * session was not made): offered and lost, without a
+			 * frame. */
+			r->sent[d]++;
 			if (run->mode != NATGW_GEN_BIDIR && *next >= run->count)
 				break;
 			continue;
@@ -420,7 +421,7 @@ natgw_gen_run(struct natgw_gen *g, const struct natgw_gen_run *run, struct natgw
 {
 	enum natgw_gen_dir only = run->mode == NATGW_GEN_VALIDATE ? NATGW_GEN_IN : NATGW_GEN_OUT;
 	double share[NATGW_GEN_DIRS], per_tsc[NATGW_GEN_DIRS];
-	uint64_t t0, t_end, t_last, now, next[NATGW_GEN_DIRS] = {0, 0}, skipped = 0;
+	uint64_t t0, t_end, t_last, now, next[NATGW_GEN_DIRS] = {0, 0};
 	uint64_t drain = run->drain_ns ? run->drain_ns : 50000000ull, last_tick, last_rx;
 	uint64_t total_ns;
 	bool sending = true;
@@ -474,14 +475,14 @@ natgw_gen_run(struct natgw_gen *g, const struct natgw_gen_run *run, struct natgw
 				continue;
 			}
 			target = (uint64_t)((double)(now - t0) * per_tsc[d]) + 1;
-			if (target > done + (run->mode != NATGW_GEN_BIDIR ? skipped : 0)) {
+			if (target > done) {
 				uint64_t due = target - done;
 
 				/* Behind (the lcore was busy): catch up a
 				 * burst at a time; a generator that cannot keep
 				 * up shows it in the achieved rate. */
 				send_dir(g, run, r, (enum natgw_gen_dir)d,
-					(uint16_t)RTE_MIN(due, g->c.burst), &next[d], &skipped);
+					(uint16_t)RTE_MIN(due, g->c.burst), &next[d]);
 				t_last = rte_rdtsc();
 			}
 		}
@@ -494,8 +495,6 @@ natgw_gen_run(struct natgw_gen *g, const struct natgw_gen_run *run, struct natgw
 		}
 	}
 	r->duration_ns = (uint64_t)((double)(t_last - t0) * g->ns_per_tsc);
-	/* Flows lost without a frame count as sent, never received. */
-	r->sent[only] += skipped;
 	/* Drain: what is still on its way; longer while it keeps coming. */
 	for (;;) {
 		now = rte_rdtsc();
