@@ -135,6 +135,14 @@ int natgw_replay_plots(const char *dir, const struct natgw_replay_conf *c,
 		const struct natgw_replay_result *r, const struct natgw_acct_conf *acct,
 		char *err, size_t errlen);
 
+/* natgw lab: every trial of the searches @p tests from DIR/trials.csv, and
+ * the percentile distribution of each latency histogram. */
+int natgw_plot_lab_trials(const char *dir, const char *const *tests, unsigned int n, char *err,
+		size_t errlen);
+struct natgw_hist;
+int natgw_plot_latency(const char *dir, struct natgw_hist *const *h, const char *const *label,
+		unsigned int n, char *err, size_t errlen);
+
 /* Each gateway on its own: networks, addresses, metrics, drops over its
  * ceiling, the ceiling's JSON (scales[g] NULL: none). */
 json_t *natgw_report_gateways_json(const struct natgw_nat_conf *confs, unsigned int n,

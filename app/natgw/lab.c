@@ -88,7 +88,7 @@ struct lab_opts {
 	double rate_min, rate_max, precision, ndr_loss, pdr_loss, trial_s, final_s;
 	double cps_min, cps_max, cps_trial_s, capacity_rate, setup_rate, out_share, gap_s;
 	double latency_s;
-	bool quiet;
+	bool quiet, no_plot;
 	int tests_mask;
 };
 
@@ -211,6 +211,9 @@ usage(FILE *f)
 		"\n"
 		"  -o, --out DIR                 output directory (default %s)\n"
 		"  -q, --quiet                   no progress, no table\n"
+		"      --no-plot                 no PNG plots (default: trials.png, every\n"
+		"                                trial's loss at its rate, and latency.png,\n"
+		"                                latency by percentile; gnuplot draws them)\n"
 		"  -h, --help                    this text\n"
 		"\n"
 		"example, no NIC needed:\n"
@@ -227,7 +230,7 @@ enum {
 	O_MAX_SESS, O_TIMEOUT, O_FLOWS, O_HOSTS, O_FRAME, O_OUT_SHARE, O_INET, O_TESTS,
 	O_RATE_MIN, O_RATE_MAX, O_PRECISION, O_NDR, O_PDR, O_TRIAL, O_FINAL, O_MAX_TRIALS,
 	O_LOADS, O_LAT_TRIAL, O_CPS_MIN, O_CPS_MAX, O_CPS_TRIAL, O_CAP_MAX, O_CAP_RATE,
-	O_SETUP_RATE, O_GAP, O_SYNTH,
+	O_SETUP_RATE, O_GAP, O_SYNTH, O_NO_PLOT,
 };
 
 static const struct option longopts[] = {
@@ -264,6 +267,7 @@ static const struct option longopts[] = {
 	{"setup-rate", required_argument, NULL, O_SETUP_RATE},
 	{"gap", required_argument, NULL, O_GAP},
 	{"synth", required_argument, NULL, O_SYNTH},
+	{"no-plot", no_argument, NULL, O_NO_PLOT},
 	{"out", required_argument, NULL, 'o'},
 	{"quiet", no_argument, NULL, 'q'},
 	{"help", no_argument, NULL, 'h'},
@@ -475,6 +479,7 @@ parse_opts(int argc, char **argv, struct lab_opts *o, char *err, size_t errlen)
 			rc = opt_rate(&o->setup_rate, "--setup-rate", optarg, 1, 1e9, err, errlen);
 			break;
 		case O_SYNTH: o->synth = optarg; break;
+		case O_NO_PLOT: o->no_plot = true; break;
 		case O_GAP:
 			rc = opt_double(&o->gap_s, "--gap", optarg, 0, 3600, err, errlen);
 			break;
@@ -1581,6 +1586,31 @@ run_tests(struct lab *L, struct rte_mempool *mp, json_t *root)
 		fprintf(stderr, "natgw lab: %s/latency.csv: %s\n", o->out, strerror(errno));
 		rc = -1;
 	}
+	if (!o->no_plot) {
+		const char *tests[3], *labels[2 * MAX_LOADS];
+		struct natgw_hist *h[2 * MAX_LOADS];
+		char lb[2 * MAX_LOADS][48];
+		unsigned int nt = 0, nh = 0;
+
+		if (have_tp)
+			tests[nt++] = "throughput";
+		if (have_cps)
+			tests[nt++] = "cps";
+		if (have_cap)
+			tests[nt++] = "capacity";
+		for (i = 0; i < nrows; i++)
+			for (d = 0; d < NATGW_GEN_DIRS; d++) {
+				snprintf(lb[nh], sizeof(lb[nh]), "%.0f%% of NDR, %s", rows[i].load,
+					dir_name[d]);
+				labels[nh] = lb[nh];
+				h[nh++] = rows[i].h[d];
+			}
+		/* A plot that cannot be drawn (no gnuplot) is said, not fatal:
+		 * the numbers are all in the files. */
+		if (natgw_plot_lab_trials(o->out, tests, nt, err, sizeof(err)) < 0 ||
+				natgw_plot_latency(o->out, h, labels, nh, err, sizeof(err)) < 0)
+			fprintf(stderr, "natgw lab: plot: %s\n", err);
+	}
 	snprintf(path, sizeof(path), "%s/lab.json", o->out);
 	if (json_dump_file(root, path, JSON_INDENT(2) | JSON_REAL_PRECISION(10)) < 0) {
 		fprintf(stderr, "natgw lab: %s: cannot write\n", path);
@@ -1592,7 +1622,6 @@ run_tests(struct lab *L, struct rte_mempool *mp, json_t *root)
 	for (i = 0; i < MAX_LOADS; i++)
 		for (d = 0; d < NATGW_GEN_DIRS; d++)
 			natgw_hist_free(rows[i].h[d]);
-	(void)err;
 	return rc;
 }
 
