@@ -113,7 +113,8 @@ struct obj {
 	uint32_t gen;
 	uint32_t hnext;          /* hash chain: index + 1 */
 	struct fkey key;
-	uint64_t wake, last_rx;
+	uint64_t wake, last_rx, last_wake;
+	uint32_t spin;           /* wake-ups in a row at one time */
 	uint32_t owner;          /* the task or agent: index, UINT32_MAX none */
 	uint32_t host;
 	struct rng rng;
@@ -245,6 +246,14 @@ arm(struct natgw_synth *s, struct obj *o, uint32_t idx, uint64_t t)
 		return;
 	if (t < s->now)
 		t = e.t = s->now;
+	/* A guard against a livelock (an object that keeps asking for the
+	 * same instant without progress): counted, and pushed a millisecond
+	 * on, so that a caller's loop always moves. */
+	if (o->spin > 1000 && t == s->now) {
+		s->st.stalls++;
+		t = e.t = s->now + MS;
+		o->spin = 0;
+	}
 	if (push(s, &e) < 0)
 		return;
 	o->armed = true;
@@ -722,12 +731,31 @@ tcp_has_room(const struct tcb *t)
 	return t->qn < QMAX;
 }
 
+/* How much the next segment may carry now the window is what it is: 0 if
+ * nothing. No runt segment for a window that is not a whole number of
+ * segments while others are in flight (sender-side silly window avoidance). */
+static uint64_t
+tcp_sendable(const struct tcb *t)
+{
+	double w = t->cwnd * t->mss;
+	uint64_t wnd = (uint64_t)(w < t->peer_wnd ? w : t->peer_wnd);
+	uint64_t flight = t->nxt - t->una, len = t->qend - t->nxt;
+
+	if (t->state != T_EST || len == 0 || flight >= wnd)
+		return 0;
+	if (len > t->mss)
+		len = t->mss;
+	if (len > wnd - flight)
+		len = flight ? 0 : wnd - flight;
+	return len;
+}
+
 /* Send what the window, the pacing and the state allow. */
 static void
 tcp_output(struct natgw_synth *s, struct obj *o)
 {
 	struct tcb *t = &o->t;
-	uint64_t now = s->now;
+	uint64_t now = s->now, len;
 	bool sent = false;
 
 	if (t->state == T_SYN_SENT || t->state == T_SYN_RCVD) {
@@ -741,18 +769,7 @@ tcp_output(struct natgw_synth *s, struct obj *o)
 	}
 	if (t->state != T_EST)
 		goto ack;
-	while (t->nxt < t->qend && now >= t->pace_at) {
-		double w = t->cwnd * t->mss;
-		uint64_t wnd = (uint64_t)(w < t->peer_wnd ? w : t->peer_wnd);
-		uint64_t flight = t->nxt - t->una, len;
-
-		if (flight >= wnd)
-			break;
-		len = t->qend - t->nxt;
-		if (len > t->mss)
-			len = t->mss;
-		if (len > wnd - flight)
-			len = wnd - flight;
+	while (now >= t->pace_at && (len = tcp_sendable(t)) > 0) {
 		if (t->nxt < t->max) {
 			if (is_resp(o))
 				s->st.retransmits_resp++;
@@ -1104,13 +1121,9 @@ tcp_next(const struct tcb *t)
 		n = t->ack_at;
 	if (t->state == T_TIME_WAIT && t->tw_until < n)
 		n = t->tw_until;
-	if (t->state == T_EST && (t->nxt < t->qend || (t->fin_q && !t->fin_sent))) {
-		double w = t->cwnd * t->mss;
-		uint64_t wnd = (uint64_t)(w < t->peer_wnd ? w : t->peer_wnd);
-
-		if (t->nxt - t->una < wnd || t->nxt == t->qend)
-			n = t->pace_at < n ? t->pace_at : n;
-	}
+	if (tcp_sendable(t) || (t->state == T_EST && t->fin_q && !t->fin_sent &&
+			t->nxt == t->qend))
+		n = t->pace_at < n ? t->pace_at : n;
 	return n;
 }
 
@@ -1138,7 +1151,9 @@ conn_new(struct natgw_synth *s, struct obj *w, uint32_t widx, unsigned int dest,
 	o = obj_new(s, O_CONN, &idx);
 	if (o == NULL)
 		return NULL;
-	o->rng.s = synth_mix(s->c.seed ^ ((uint64_t)idx << 32) ^ s->seq);
+	/* From its owner's own sequence: a flow is the same flow whatever
+	 * happened to others (a NAT dropping a burst, say). */
+	o->rng.s = rng_next(&w->rng);
 	o->host = w->host;
 	o->owner = widx;
 	o->dest = (uint8_t)dest;
@@ -1548,7 +1563,7 @@ query_new(struct natgw_synth *s, struct obj *w, uint32_t widx, unsigned int dest
 	o = obj_new(s, O_QUERY, &idx);
 	if (o == NULL)
 		return;
-	o->rng.s = synth_mix(s->c.seed ^ ((uint64_t)idx << 32) ^ s->seq ^ 0x51);
+	o->rng.s = rng_next(&w->rng);
 	o->host = w->host;
 	o->owner = widx;
 	o->dest = (uint8_t)dest;
@@ -1793,6 +1808,8 @@ static void
 wake(struct natgw_synth *s, struct obj *o, uint32_t idx)
 {
 	o->armed = false;
+	o->spin = o->last_wake == s->now ? o->spin + 1 : 0;
+	o->last_wake = s->now;
 	/* A child's event before the step's time (its DNS answer): wait. */
 	if ((o->kind == O_TASK || o->kind == O_AGENT) && s->now < o->timer) {
 		arm(s, o, idx, o->timer);
@@ -2428,6 +2445,7 @@ natgw_synth_stats_json(const struct natgw_synth_stats *st)
 	SET(refused);
 	SET(statsd_received);
 	SET(resp_flows_peak);
+	SET(stalls);
 #undef SET
 	json_object_set_new(o, "frames_inside", json_integer((json_int_t)st->frames_out[0]));
 	json_object_set_new(o, "frames_outside", json_integer((json_int_t)st->frames_out[1]));
