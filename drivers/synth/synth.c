@@ -2100,10 +2100,12 @@ resp_rx(struct natgw_synth *s, const uint8_t *f, uint32_t len)
 		if (s->resp_flows > s->st.resp_flows_peak)
 			s->st.resp_flows_peak = s->resp_flows;
 		o->key = k;
-		/* Its ISN and bytes follow from what it saw, so that a run
-		 * is the same run whatever else the responder serves. */
-		o->rng.s = synth_mix(s->c.seed ^ ((uint64_t)k.lip << 32 | k.rip) ^
-			((uint64_t)k.lport << 16 | k.rport) ^ g.seq);
+		/* Its ISN and bytes follow from the destination and the
+		 * client's ISN, not from the client's address and port, which a
+		 * NAT changes: the same connection gets the same answer through
+		 * a NAT or straight (a capture of it replays to the same bytes). */
+		o->rng.s = synth_mix(s->c.seed ^ ((uint64_t)k.lip << 32 | k.lport) ^
+			((uint64_t)g.seq << 7));
 		o->dest = d ? (uint8_t)(d - synth_dests) : D_GITHUB;
 		o->svc = d ? d->svc : NATGW_SYNTH_SVC_github;
 		link_key(s, o, idx);
