@@ -979,7 +979,9 @@ tcp_input(struct natgw_synth *s, struct obj *o, uint32_t idx, const struct seg *
 			t->irs = g->seq;
 			established(s, t, g);
 			t->peer_wnd = g->wnd;
-			t->ack_now = true;
+			/* The handshake's ACK at once, as a stack sends it, then
+			 * what the application writes. */
+			tcp_segment(s, o, 0x10, 0, 0);
 			conn_connected(s, o);
 		} else {
 			s->st.unknown++;
