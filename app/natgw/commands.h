@@ -164,6 +164,9 @@ void natgw_report_human_bytes(uint64_t b, char *buf, size_t n);
 /* natgw [EAL options] -- OPTIONS: the DPDK dataplane. */
 int natgw_cmd_dataplane(int argc, char **argv);
 
+/* natgw synth: argv[0] is "synth". Returns the exit status. */
+int natgw_cmd_synth(int argc, char **argv);
+
 /* natgw replay: argv[0] is "replay". Returns the exit status. */
 int natgw_cmd_replay(int argc, char **argv);
 
