@@ -66,6 +66,10 @@ usage(FILE *f)
 		"  --max-sessions N              sessions in all, split between workers\n"
 		"                                (default 262144 per worker)\n"
 		"  --mtu BYTES                   largest IP packet forwarded (aws: 8500)\n"
+		"  --port-alloc KEY=on|off[,...] public port choice: parity (keep the inside\n"
+		"                                port's parity; default off) and range (inside\n"
+		"                                ports below 1024 get public ports below 1024;\n"
+		"                                rfc default on, aws off)\n"
 		"  --mbufs N                     packet buffers (default: enough for the queues)\n"
 		"  --mbuf-size BYTES             a buffer's data room, headroom included, as\n"
 		"                                testpmd's --mbuf-size (default %u)\n"
@@ -223,7 +227,7 @@ dp_snapshot(struct dp *dp, struct natgw_flow_record *rec, size_t max, unsigned i
 
 struct dp_opts {
 	const char *inside, *outside, *inside_net, *public_ip, *profile, *filtering;
-	const char *config, *report, *csv;
+	const char *config, *report, *csv, *port_alloc;
 	const char *gwspec[NATGW_MAX_WORKERS];
 	unsigned int n_gwspec;
 	struct natgw_acct_conf acct;
@@ -317,7 +321,7 @@ parse_opts(int argc, char **argv, struct dp_opts *o, char *err, size_t errlen)
 	enum {
 		O_INSIDE = 256, O_OUTSIDE, O_INNET, O_PUBIP, O_CONFIG, O_ETHDEST, O_PROFILE,
 		O_FILTER, O_TIMEOUT, O_MAXSESS, O_MTU, O_MBUFS, O_MBUFSZ, O_DESC, O_BURST,
-		O_FLOWLOG, O_DURATION, O_REPORT, O_CSV, O_SCALE, O_GATEWAY,
+		O_FLOWLOG, O_DURATION, O_REPORT, O_CSV, O_SCALE, O_GATEWAY, O_PORTS,
 	};
 	static const struct option lo[] = {
 		{"inside", required_argument, NULL, O_INSIDE},
@@ -331,6 +335,7 @@ parse_opts(int argc, char **argv, struct dp_opts *o, char *err, size_t errlen)
 		{"timeout", required_argument, NULL, O_TIMEOUT},
 		{"max-sessions", required_argument, NULL, O_MAXSESS},
 		{"mtu", required_argument, NULL, O_MTU},
+		{"port-alloc", required_argument, NULL, O_PORTS},
 		{"mbufs", required_argument, NULL, O_MBUFS},
 		{"mbuf-size", required_argument, NULL, O_MBUFSZ},
 		{"desc", required_argument, NULL, O_DESC},
@@ -366,6 +371,7 @@ parse_opts(int argc, char **argv, struct dp_opts *o, char *err, size_t errlen)
 		case O_CONFIG: o->config = optarg; break;
 		case O_PROFILE: o->profile = optarg; break;
 		case O_FILTER: o->filtering = optarg; break;
+		case O_PORTS: o->port_alloc = optarg; break;
 		case O_REPORT: o->report = optarg; break;
 		case O_CSV: o->csv = optarg; break;
 		case O_GATEWAY:
@@ -560,6 +566,8 @@ setup(struct dp *dp, const struct dp_opts *o, struct rte_mempool **mpp, char *er
 			return -1;
 	if (o->mtu)
 		dp->nat.mtu = (uint16_t)o->mtu;
+	if (o->port_alloc && opt_port_alloc(&dp->nat, o->port_alloc, err, errlen) < 0)
+		return -1;
 	if (natgw_port_lookup(o->inside, &dp->port[NATGW_SIDE_INSIDE].id, err, errlen) < 0 ||
 			natgw_port_lookup(o->outside, &dp->port[NATGW_SIDE_OUTSIDE].id, err,
 				errlen) < 0)

@@ -314,3 +314,31 @@ opt_gateways(const struct natgw_nat_conf *base, const char *const *spec, unsigne
 	}
 	return 0;
 }
+
+int
+opt_port_alloc(struct natgw_nat_conf *c, const char *arg, char *err, size_t errlen)
+{
+	const char *p = arg;
+
+	for (;;) {
+		size_t n = strcspn(p, ","), k = strcspn(p, "=");
+		bool *flag = NULL;
+		const char *v = p + k + 1;
+		size_t vn = n > k ? n - k - 1 : 0;
+
+		if (k < n && k == 6 && strncmp(p, "parity", 6) == 0)
+			flag = &c->port_parity;
+		else if (k < n && k == 5 && strncmp(p, "range", 5) == 0)
+			flag = &c->port_range_preserve;
+		if (flag == NULL || !((vn == 2 && strncmp(v, "on", 2) == 0) ||
+				(vn == 3 && strncmp(v, "off", 3) == 0))) {
+			snprintf(err, errlen, "--port-alloc: '%.*s' is not parity=on|off or "
+				"range=on|off", (int)n, p);
+			return -1;
+		}
+		*flag = vn == 2;
+		if (p[n] == 0)
+			return 0;
+		p += n + 1;
+	}
+}

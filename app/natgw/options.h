@@ -21,6 +21,9 @@ int opt_profile(enum natgw_profile *p, const char *arg, char *err, size_t errlen
 int opt_filtering(enum natgw_filtering *f, const char *arg, char *err, size_t errlen);
 /* Parse "CLASS=SECONDS" into c->timeout_ns. */
 int opt_timeout(struct natgw_nat_conf *c, const char *arg, char *err, size_t errlen);
+/* Parse --port-alloc "parity=on|off,range=on|off" (RFC 4787 REQ-4, REQ-3a)
+ * into c's port_parity and port_range_preserve. */
+int opt_port_alloc(struct natgw_nat_conf *c, const char *arg, char *err, size_t errlen);
 /* Parse --scale: "off", "on", or KEY=VALUE[,...] (on, with those values). */
 int opt_scale(struct natgw_scale_conf *c, int *on, const char *arg, char *err, size_t errlen);
 /* One more --gateway NETS=IPS into @p spec (at most @p max). */

@@ -25,7 +25,7 @@
 #define DEFAULT_OUT "natgw-out"
 #define POLICY_EXAMPLE "policy-example.json"
 
-enum { OPT_CSV = 0x100, OPT_SPEEDUP, OPT_NOPLOT, OPT_SCALE, OPT_GATEWAY, OPT_SYNTH };
+enum { OPT_CSV = 0x100, OPT_SPEEDUP, OPT_NOPLOT, OPT_SCALE, OPT_GATEWAY, OPT_PORTS, OPT_SYNTH };
 
 static void
 usage(FILE *f)
@@ -60,6 +60,10 @@ usage(FILE *f)
 		"                                   udp or icmp; repeat for several\n"
 		"  -m, --max-sessions N             session table size (default 262144)\n"
 		"      --mtu BYTES                  largest IP packet forwarded (aws: 8500)\n"
+		"      --port-alloc KEY=on|off[,...] public port choice: parity (keep the\n"
+		"                                   inside port's parity; default off) and\n"
+		"                                   range (inside ports below 1024 get public\n"
+		"                                   ports below 1024; rfc default on, aws off)\n"
 		"      --speedup N                  replay N times as fast as captured (the same\n"
 		"                                   bytes in 1/N of the time: what if the\n"
 		"                                   traffic grew N-fold?); default 1. The\n"
@@ -231,6 +235,7 @@ natgw_cmd_replay(int argc, char **argv)
 		{"no-plot", no_argument, NULL, OPT_NOPLOT},
 		{"scale", required_argument, NULL, OPT_SCALE},
 		{"gateway", required_argument, NULL, OPT_GATEWAY},
+		{"port-alloc", required_argument, NULL, OPT_PORTS},
 		{"synth", required_argument, NULL, OPT_SYNTH},
 		NATGW_ACCT_LONGOPTS,
 		{"quiet", no_argument, NULL, 'q'},
@@ -245,6 +250,7 @@ natgw_cmd_replay(int argc, char **argv)
 	struct natgw_scale_conf scale;
 	int scale_on = -1; /* -1: the profile's default */
 	const char *gwspec[NATGW_REPLAY_MAX_GW];
+	const char *port_alloc = NULL;
 	unsigned int n_gwspec = 0;
 	char union_in[2048], union_pub[2048], synth_net[32], policy[4096];
 	struct natgw_replay_conf rc;
@@ -320,6 +326,9 @@ natgw_cmd_replay(int argc, char **argv)
 		case OPT_SCALE:
 			if (opt_scale(&scale, &scale_on, optarg, err, sizeof(err)) < 0)
 				goto bad;
+			break;
+		case OPT_PORTS:
+			port_alloc = optarg;
 			break;
 		case OPT_GATEWAY:
 			if (opt_gateway_add(gwspec, &n_gwspec, RTE_DIM(gwspec), optarg, err,
@@ -421,6 +430,8 @@ natgw_cmd_replay(int argc, char **argv)
 		rc.nat.max_sessions = (uint32_t)max_sessions;
 	if (mtu)
 		rc.nat.mtu = (uint16_t)mtu;
+	if (port_alloc && opt_port_alloc(&rc.nat, port_alloc, err, sizeof(err)) < 0)
+		goto bad;
 	if (n_gwspec) {
 		if (opt_gateways(&rc.nat, gwspec, n_gwspec, rc.gw, err, sizeof(err)) < 0)
 			goto bad;

@@ -63,6 +63,8 @@ natgw_report_config_json(const struct natgw_nat_conf *n)
 	json_object_set_new(o, "public_ips", a);
 	json_object_set_new(o, "filtering", json_string(natgw_filtering_name(n->filtering)));
 	json_object_set_new(o, "port_range", json_pack("[ii]", n->port_lo, n->port_hi));
+	json_object_set_new(o, "port_parity", json_boolean(n->port_parity));
+	json_object_set_new(o, "port_range_preserve", json_boolean(n->port_range_preserve));
 	json_object_set_new(o, "per_destination_limit", json_integer(n->per_dest_limit));
 	json_object_set_new(o, "mtu", json_integer(n->mtu));
 	json_object_set_new(o, "max_sessions", json_integer(n->max_sessions));
@@ -140,6 +142,11 @@ natgw_report_totals(struct natgw_nat *const *engines, unsigned int n, struct nat
 			t->drop[i] += st->drop[i];
 		t->rst_sent += st->rst_sent;
 		t->rst_bytes += st->rst_bytes;
+		for (i = 0; i < NATGW_SIDES; i++) {
+			t->icmp_sent[i] += st->icmp_sent[i];
+			t->icmp_bytes[i] += st->icmp_bytes[i];
+		}
+		t->hairpinned += st->hairpinned;
 		t->acct_lost += st->acct_lost;
 		t->ceiling_bytes += st->ceiling_bytes;
 		t->sessions_created += st->sessions_created;
@@ -268,9 +275,14 @@ natgw_report_write_engines(const char *path, const struct natgw_report *rep, cha
 			rc |= member(f, "cost", cj, false);
 	}
 	natgw_acct_totals_free(&tot);
-	rc |= member(f, "counters", json_pack("{sIsIsIsIsIsI}",
+	rc |= member(f, "counters", json_pack("{sIsIsIsIsIsIsIsIsIsIsI}",
 		"rst_sent", (json_int_t)st.rst_sent,
 		"rst_bytes", (json_int_t)st.rst_bytes,
+		"icmp_sent_inside", (json_int_t)st.icmp_sent[NATGW_SIDE_INSIDE],
+		"icmp_bytes_inside", (json_int_t)st.icmp_bytes[NATGW_SIDE_INSIDE],
+		"icmp_sent_outside", (json_int_t)st.icmp_sent[NATGW_SIDE_OUTSIDE],
+		"icmp_bytes_outside", (json_int_t)st.icmp_bytes[NATGW_SIDE_OUTSIDE],
+		"hairpinned", (json_int_t)st.hairpinned,
 		"sessions_created", (json_int_t)st.sessions_created,
 		"sessions_peak", (json_int_t)st.sessions_peak,
 		"frags_tracked", (json_int_t)st.frags_tracked,

@@ -106,8 +106,9 @@ natgw_cmd_synth(int argc, char **argv)
 		switch (c) {
 		case 's':
 			/* Every --synth in order: later keys win. */
+			/* The library's errors start with "synth: ". */
 			if (natgw_synth_conf_parse(&conf, optarg, err, sizeof(err)) < 0) {
-				fprintf(stderr, "natgw synth: %s\n", err);
+				fprintf(stderr, "natgw %s\n", err);
 				return 2;
 			}
 			break;
@@ -145,7 +146,7 @@ natgw_cmd_synth(int argc, char **argv)
 	}
 	s = natgw_synth_create(&conf, err, sizeof(err));
 	if (s == NULL) {
-		fprintf(stderr, "natgw synth: %s\n", err);
+		fprintf(stderr, "natgw %s\n", err);
 		return 2;
 	}
 	/* Under a .part name until complete: a capture cut short by a failure

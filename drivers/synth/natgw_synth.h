@@ -118,6 +118,7 @@ struct natgw_synth_stats {
 	uint64_t refused;             /**< new responder flows over max_flows */
 	uint64_t statsd_received;     /**< burst datagrams the collector got */
 	uint64_t resp_flows_peak;     /**< responder flows at once, at most */
+	uint64_t stalls;              /**< livelocks broken by the guard (a bug if any) */
 	bool cut;                     /**< the hard bound ended it */
 };
 

@@ -113,7 +113,8 @@ struct obj {
 	uint32_t gen;
 	uint32_t hnext;          /* hash chain: index + 1 */
 	struct fkey key;
-	uint64_t wake, last_rx;
+	uint64_t wake, last_rx, last_wake;
+	uint32_t spin;           /* wake-ups in a row at one time */
 	uint32_t owner;          /* the task or agent: index, UINT32_MAX none */
 	uint32_t host;
 	struct rng rng;
@@ -245,6 +246,14 @@ arm(struct natgw_synth *s, struct obj *o, uint32_t idx, uint64_t t)
 		return;
 	if (t < s->now)
 		t = e.t = s->now;
+	/* A guard against a livelock (an object that keeps asking for the
+	 * same instant without progress): counted, and pushed a millisecond
+	 * on, so that a caller's loop always moves. */
+	if (o->spin > 1000 && t == s->now) {
+		s->st.stalls++;
+		t = e.t = s->now + MS;
+		o->spin = 0;
+	}
 	if (push(s, &e) < 0)
 		return;
 	o->armed = true;
@@ -417,34 +426,6 @@ mac_of(uint32_t ip, uint8_t *mac)
 	mac[5] = (uint8_t)ip;
 }
 
-static void
-wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint16_t
-rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t
-rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 /* Ethernet and IPv4 headers for @p l4len bytes of @p proto; @return the L4
  * header's offset. From a host: to the router; to a host: from it. */
 static uint32_t
@@ -460,17 +441,17 @@ ip_hdr(uint8_t *f, bool from_host, uint32_t src, uint32_t dst, uint8_t proto, ui
 		mac_of(dst, f);
 		memcpy(f + 6, router_mac, 6);
 	}
-	wr16(f + 12, 0x0800);
+	synth_wr16(f + 12, 0x0800);
 	ip[0] = 0x45;
 	ip[1] = 0;
-	wr16(ip + 2, (uint16_t)(20 + l4len));
-	wr16(ip + 4, id);
-	wr16(ip + 6, df ? 0x4000 : 0);
+	synth_wr16(ip + 2, (uint16_t)(20 + l4len));
+	synth_wr16(ip + 4, id);
+	synth_wr16(ip + 6, df ? 0x4000 : 0);
 	ip[8] = ttl;
 	ip[9] = proto;
-	wr16(ip + 10, 0);
-	wr32(ip + 12, src);
-	wr32(ip + 16, dst);
+	synth_wr16(ip + 10, 0);
+	synth_wr32(ip + 12, src);
+	synth_wr32(ip + 16, dst);
 	return ETH_LEN + 20;
 }
 
@@ -530,35 +511,35 @@ dns_msg(uint8_t *p, uint16_t id, const char *qname, uint16_t qtype, bool answer)
 	uint32_t n = 12, cname_at = 0;
 	uint16_t an = 0;
 
-	wr16(p, id);
-	wr16(p + 2, answer ? (d ? 0x8180 : 0x8183) : 0x0100);
-	wr16(p + 4, 1);
+	synth_wr16(p, id);
+	synth_wr16(p + 2, answer ? (d ? 0x8180 : 0x8183) : 0x0100);
+	synth_wr16(p + 4, 1);
 	memset(p + 6, 0, 6);
 	n += dns_name(p + n, qname);
-	wr16(p + n, qtype);
-	wr16(p + n + 2, 1);
+	synth_wr16(p + n, qtype);
+	synth_wr16(p + n + 2, 1);
 	n += 4;
 	if (!answer || d == NULL || qtype != 1)
 		return n;
 	if (d->cname) {
-		wr16(p + n, 0xc00c);
-		wr16(p + n + 2, 5);
-		wr16(p + n + 4, 1);
-		wr32(p + n + 6, 60);
+		synth_wr16(p + n, 0xc00c);
+		synth_wr16(p + n + 2, 5);
+		synth_wr16(p + n + 4, 1);
+		synth_wr32(p + n + 6, 60);
 		cname_at = n + 12;
-		wr16(p + n + 10, (uint16_t)dns_name(p + cname_at, d->cname));
-		n = cname_at + rd16(p + n + 10);
+		synth_wr16(p + n + 10, (uint16_t)dns_name(p + cname_at, d->cname));
+		n = cname_at + synth_rd16(p + n + 10);
 		an++;
 	}
-	wr16(p + n, (uint16_t)(0xc000 | (cname_at ? cname_at : 12)));
-	wr16(p + n + 2, 1);
-	wr16(p + n + 4, 1);
-	wr32(p + n + 6, d->dns_ttl);
-	wr16(p + n + 10, 4);
-	wr32(p + n + 12, d->ip);
+	synth_wr16(p + n, (uint16_t)(0xc000 | (cname_at ? cname_at : 12)));
+	synth_wr16(p + n + 2, 1);
+	synth_wr16(p + n + 4, 1);
+	synth_wr32(p + n + 6, d->dns_ttl);
+	synth_wr16(p + n + 10, 4);
+	synth_wr32(p + n + 12, d->ip);
 	n += 16;
 	an++;
-	wr16(p + 6, an);
+	synth_wr16(p + 6, an);
 	return n;
 }
 
@@ -569,10 +550,10 @@ udp_frame(uint8_t *f, bool from_host, uint32_t src, uint32_t dst, uint16_t sport
 {
 	uint32_t l4 = ip_hdr(f, from_host, src, dst, P_UDP, ttl, id, false, 8 + plen);
 
-	wr16(f + l4, sport);
-	wr16(f + l4 + 2, dport);
-	wr16(f + l4 + 4, (uint16_t)(8 + plen));
-	wr16(f + l4 + 6, 0);
+	synth_wr16(f + l4, sport);
+	synth_wr16(f + l4 + 2, dport);
+	synth_wr16(f + l4 + 4, (uint16_t)(8 + plen));
+	synth_wr16(f + l4 + 6, 0);
 	memcpy(f + l4 + 8, pl, plen);
 	return l4 + 8 + plen;
 }
@@ -630,18 +611,18 @@ tcp_segment(struct natgw_synth *s, struct obj *o, uint8_t flags, uint64_t off, u
 	else
 		/* Past a FIN sent, the sequence space holds it too. */
 		seq = t->iss + 1 + (uint32_t)off + (t->fin_sent && off >= t->qend);
-	wr16(f + l4, o->key.lport);
-	wr16(f + l4 + 2, o->key.rport);
-	wr32(f + l4 + 4, seq);
-	wr32(f + l4 + 8, (flags & 0x10) ? t->irs + 1 + (uint32_t)t->rcv + t->fin_rcvd : 0);
+	synth_wr16(f + l4, o->key.lport);
+	synth_wr16(f + l4 + 2, o->key.rport);
+	synth_wr32(f + l4 + 4, seq);
+	synth_wr32(f + l4 + 8, (flags & 0x10) ? t->irs + 1 + (uint32_t)t->rcv + t->fin_rcvd : 0);
 	f[l4 + 12] = (uint8_t)((20 + optlen) / 4) << 4;
 	f[l4 + 13] = flags;
-	wr16(f + l4 + 14, syn ? 65535 : (uint16_t)(RCV_WND >> WSCALE));
-	wr32(f + l4 + 16, 0);
+	synth_wr16(f + l4 + 14, syn ? 65535 : (uint16_t)(RCV_WND >> WSCALE));
+	synth_wr32(f + l4 + 16, 0);
 	if (syn) {
 		f[l4 + 20] = 2;
 		f[l4 + 21] = 4;
-		wr16(f + l4 + 22, host ? HOST_MSS : SERVER_MSS);
+		synth_wr16(f + l4 + 22, host ? HOST_MSS : SERVER_MSS);
 		f[l4 + 24] = 1;
 		f[l4 + 25] = 3;
 		f[l4 + 26] = 3;
@@ -674,14 +655,14 @@ tcp_rst(struct natgw_synth *s, bool from_host, uint32_t src, uint32_t dst, uint1
 	uint8_t f[FRAME_MAX];
 	uint32_t l4 = ip_hdr(f, from_host, src, dst, P_TCP, 64, 0, true, 20);
 
-	wr16(f + l4, sport);
-	wr16(f + l4 + 2, dport);
-	wr32(f + l4 + 4, seq);
-	wr32(f + l4 + 8, with_ack ? ack : 0);
+	synth_wr16(f + l4, sport);
+	synth_wr16(f + l4 + 2, dport);
+	synth_wr32(f + l4 + 4, seq);
+	synth_wr32(f + l4 + 8, with_ack ? ack : 0);
 	f[l4 + 12] = 5 << 4;
 	f[l4 + 13] = with_ack ? 0x14 : 0x04;
-	wr16(f + l4 + 14, 0);
-	wr32(f + l4 + 16, 0);
+	synth_wr16(f + l4 + 14, 0);
+	synth_wr32(f + l4 + 16, 0);
 	finish(s, from_host ? s->now : resp_time(s, src),
 		from_host ? NATGW_SYNTH_INSIDE : NATGW_SYNTH_OUTSIDE, f, l4 + 20);
 }
@@ -722,12 +703,31 @@ tcp_has_room(const struct tcb *t)
 	return t->qn < QMAX;
 }
 
+/* How much the next segment may carry now the window is what it is: 0 if
+ * nothing. No runt segment for a window that is not a whole number of
+ * segments while others are in flight (sender-side silly window avoidance). */
+static uint64_t
+tcp_sendable(const struct tcb *t)
+{
+	double w = t->cwnd * t->mss;
+	uint64_t wnd = (uint64_t)(w < t->peer_wnd ? w : t->peer_wnd);
+	uint64_t flight = t->nxt - t->una, len = t->qend - t->nxt;
+
+	if (t->state != T_EST || len == 0 || flight >= wnd)
+		return 0;
+	if (len > t->mss)
+		len = t->mss;
+	if (len > wnd - flight)
+		len = flight ? 0 : wnd - flight;
+	return len;
+}
+
 /* Send what the window, the pacing and the state allow. */
 static void
 tcp_output(struct natgw_synth *s, struct obj *o)
 {
 	struct tcb *t = &o->t;
-	uint64_t now = s->now;
+	uint64_t now = s->now, len;
 	bool sent = false;
 
 	if (t->state == T_SYN_SENT || t->state == T_SYN_RCVD) {
@@ -741,18 +741,7 @@ tcp_output(struct natgw_synth *s, struct obj *o)
 	}
 	if (t->state != T_EST)
 		goto ack;
-	while (t->nxt < t->qend && now >= t->pace_at) {
-		double w = t->cwnd * t->mss;
-		uint64_t wnd = (uint64_t)(w < t->peer_wnd ? w : t->peer_wnd);
-		uint64_t flight = t->nxt - t->una, len;
-
-		if (flight >= wnd)
-			break;
-		len = t->qend - t->nxt;
-		if (len > t->mss)
-			len = t->mss;
-		if (len > wnd - flight)
-			len = wnd - flight;
+	while (now >= t->pace_at && (len = tcp_sendable(t)) > 0) {
 		if (t->nxt < t->max) {
 			if (is_resp(o))
 				s->st.retransmits_resp++;
@@ -907,7 +896,7 @@ syn_options(const uint8_t *tcp, uint32_t hl, struct seg *g)
 		if (i + 1 >= hl || tcp[i + 1] < 2 || i + tcp[i + 1] > hl)
 			break;
 		if (k == 2 && tcp[i + 1] == 4)
-			g->mss = rd16(tcp + i + 2);
+			g->mss = synth_rd16(tcp + i + 2);
 		if (k == 3 && tcp[i + 1] == 3) {
 			g->ws = tcp[i + 2] > 14 ? 14 : tcp[i + 2];
 			g->has_ws = true;
@@ -962,7 +951,9 @@ tcp_input(struct natgw_synth *s, struct obj *o, uint32_t idx, const struct seg *
 			t->irs = g->seq;
 			established(s, t, g);
 			t->peer_wnd = g->wnd;
-			t->ack_now = true;
+			/* The handshake's ACK at once, as a stack sends it, then
+			 * what the application writes. */
+			tcp_segment(s, o, 0x10, 0, 0);
 			conn_connected(s, o);
 		} else {
 			s->st.unknown++;
@@ -1104,13 +1095,9 @@ tcp_next(const struct tcb *t)
 		n = t->ack_at;
 	if (t->state == T_TIME_WAIT && t->tw_until < n)
 		n = t->tw_until;
-	if (t->state == T_EST && (t->nxt < t->qend || (t->fin_q && !t->fin_sent))) {
-		double w = t->cwnd * t->mss;
-		uint64_t wnd = (uint64_t)(w < t->peer_wnd ? w : t->peer_wnd);
-
-		if (t->nxt - t->una < wnd || t->nxt == t->qend)
-			n = t->pace_at < n ? t->pace_at : n;
-	}
+	if (tcp_sendable(t) || (t->state == T_EST && t->fin_q && !t->fin_sent &&
+			t->nxt == t->qend))
+		n = t->pace_at < n ? t->pace_at : n;
 	return n;
 }
 
@@ -1138,7 +1125,9 @@ conn_new(struct natgw_synth *s, struct obj *w, uint32_t widx, unsigned int dest,
 	o = obj_new(s, O_CONN, &idx);
 	if (o == NULL)
 		return NULL;
-	o->rng.s = synth_mix(s->c.seed ^ ((uint64_t)idx << 32) ^ s->seq);
+	/* From its owner's own sequence: a flow is the same flow whatever
+	 * happened to others (a NAT dropping a burst, say). */
+	o->rng.s = rng_next(&w->rng);
 	o->host = w->host;
 	o->owner = widx;
 	o->dest = (uint8_t)dest;
@@ -1407,7 +1396,7 @@ server_data(struct natgw_synth *s, struct obj *o, const uint8_t *p, uint32_t n)
 				return;
 			r->hn = 0;
 			r->rtype = r->hdr[0];
-			r->rleft = rd16(r->hdr + 3);
+			r->rleft = synth_rd16(r->hdr + 3);
 			if (r->rtype < 0x14 || r->rtype > 0x17 || r->hdr[1] != 3 || r->rleft == 0) {
 				/* Not TLS: ACKed and ignored. */
 				r->stage = 3;
@@ -1433,16 +1422,16 @@ server_data(struct natgw_synth *s, struct obj *o, const uint8_t *p, uint32_t n)
 			r->hn = 0;
 			r->want_ctl = false;
 			r->rleft -= CTL_LEN < r->rleft ? CTL_LEN : r->rleft;
-			if (rd32(r->hdr + TLS_HDR) != CTL_MAGIC) {
+			if (synth_rd32(r->hdr + TLS_HDR) != CTL_MAGIC) {
 				s->st.malformed++;
 				continue;
 			}
 			r->in_req = true;
-			r->req_left = rd32(r->hdr + TLS_HDR + 4);
+			r->req_left = synth_rd32(r->hdr + TLS_HDR + 4);
 			r->req_left -= r->req_left >= TLS_HDR + CTL_LEN ? TLS_HDR + CTL_LEN : r->req_left;
-			r->p_len = synth_region_len(rd32(r->hdr + TLS_HDR + 8));
-			r->p_think = (uint64_t)rd32(r->hdr + TLS_HDR + 12) * US;
-			r->p_flags = (uint8_t)rd32(r->hdr + TLS_HDR + 16);
+			r->p_len = synth_region_len(synth_rd32(r->hdr + TLS_HDR + 8));
+			r->p_think = (uint64_t)synth_rd32(r->hdr + TLS_HDR + 12) * US;
+			r->p_flags = (uint8_t)synth_rd32(r->hdr + TLS_HDR + 16);
 		} else {
 			uint32_t k = r->rleft < n ? r->rleft : n;
 
@@ -1548,7 +1537,7 @@ query_new(struct natgw_synth *s, struct obj *w, uint32_t widx, unsigned int dest
 	o = obj_new(s, O_QUERY, &idx);
 	if (o == NULL)
 		return;
-	o->rng.s = synth_mix(s->c.seed ^ ((uint64_t)idx << 32) ^ s->seq ^ 0x51);
+	o->rng.s = rng_next(&w->rng);
 	o->host = w->host;
 	o->owner = widx;
 	o->dest = (uint8_t)dest;
@@ -1594,9 +1583,9 @@ ping_send(struct natgw_synth *s, struct obj *o)
 
 	f[l4] = 8;
 	f[l4 + 1] = 0;
-	wr16(f + l4 + 2, 0);
-	wr16(f + l4 + 4, o->id);
-	wr16(f + l4 + 6, 1);
+	synth_wr16(f + l4 + 2, 0);
+	synth_wr16(f + l4 + 4, o->id);
+	synth_wr16(f + l4 + 6, 1);
 	for (i = 8; i < 64; i++)
 		f[l4 + i] = (uint8_t)(0x10 + i);
 	finish(s, s->now, NATGW_SYNTH_INSIDE, f, l4 + 64);
@@ -1793,6 +1782,8 @@ static void
 wake(struct natgw_synth *s, struct obj *o, uint32_t idx)
 {
 	o->armed = false;
+	o->spin = o->last_wake == s->now ? o->spin + 1 : 0;
+	o->last_wake = s->now;
 	/* A child's event before the step's time (its DNS answer): wait. */
 	if ((o->kind == O_TASK || o->kind == O_AGENT) && s->now < o->timer) {
 		arm(s, o, idx, o->timer);
@@ -1847,8 +1838,8 @@ rx_parse(struct natgw_synth *s, struct rx *x)
 		return false;
 	}
 	ip = x->f + x->pi.l3_off;
-	x->src = rd32(ip + 12);
-	x->dst = rd32(ip + 16);
+	x->src = synth_rd32(ip + 12);
+	x->dst = synth_rd32(ip + 16);
 	x->l4 = x->f + x->pi.l4_off;
 	x->l4len = x->pi.ip_len - (x->pi.l4_off - x->pi.l3_off);
 	/* A receiver checks the transport checksum: a NAT that broke it
@@ -1856,7 +1847,7 @@ rx_parse(struct natgw_synth *s, struct rx *x)
 	if (ip[9] == P_ICMP) {
 		cs = natgw_csum_raw(x->l4, x->l4len, 0);
 	} else {
-		if (ip[9] == P_UDP && rd16(x->l4 + 6) == 0)
+		if (ip[9] == P_UDP && synth_rd16(x->l4 + 6) == 0)
 			return true;
 		cs = natgw_csum_raw(x->l4, x->l4len,
 			natgw_csum_pseudo(ip, ip[9], (uint16_t)x->l4len));
@@ -1876,10 +1867,10 @@ rx_tcp(struct rx *x, struct seg *g)
 	if (hl < 20 || hl > x->l4len)
 		return false;
 	memset(g, 0, sizeof(*g));
-	g->seq = rd32(x->l4 + 4);
-	g->ack = rd32(x->l4 + 8);
+	g->seq = synth_rd32(x->l4 + 4);
+	g->ack = synth_rd32(x->l4 + 8);
 	g->flags = x->l4[13];
-	g->wnd = rd16(x->l4 + 14);
+	g->wnd = synth_rd16(x->l4 + 14);
 	g->data = x->l4 + hl;
 	g->len = x->l4len - hl;
 	if (g->flags & 0x02)
@@ -1896,10 +1887,10 @@ key_of(const struct rx *x, struct fkey *k, bool resp)
 	k->proto = x->f[x->pi.l3_off + 9];
 	k->resp = resp;
 	if (k->proto == P_ICMP) {
-		k->lport = rd16(x->l4 + 4);
+		k->lport = synth_rd16(x->l4 + 4);
 	} else {
-		k->lport = rd16(x->l4 + 2);
-		k->rport = rd16(x->l4);
+		k->lport = synth_rd16(x->l4 + 2);
+		k->rport = synth_rd16(x->l4);
 	}
 }
 
@@ -1910,9 +1901,9 @@ rst_unknown(struct natgw_synth *s, const struct rx *x, const struct seg *g, bool
 	if (g->flags & 0x04)
 		return;
 	if (g->flags & 0x10)
-		tcp_rst(s, from_host, x->dst, x->src, rd16(x->l4 + 2), rd16(x->l4), g->ack, 0, false);
+		tcp_rst(s, from_host, x->dst, x->src, synth_rd16(x->l4 + 2), synth_rd16(x->l4), g->ack, 0, false);
 	else
-		tcp_rst(s, from_host, x->dst, x->src, rd16(x->l4 + 2), rd16(x->l4), 0,
+		tcp_rst(s, from_host, x->dst, x->src, synth_rd16(x->l4 + 2), synth_rd16(x->l4), 0,
 			g->seq + g->len + ((g->flags & 0x02) ? 1 : 0), true);
 }
 
@@ -1947,14 +1938,14 @@ host_rx(struct natgw_synth *s, const uint8_t *f, uint32_t len)
 		}
 		return;
 	case P_UDP:
-		if (o == NULL || o->kind != O_QUERY || x.l4len < 20 || rd16(x.l4 + 8) != o->id ||
+		if (o == NULL || o->kind != O_QUERY || x.l4len < 20 || synth_rd16(x.l4 + 8) != o->id ||
 				!(x.l4[10] & 0x80)) {
 			s->st.unknown++;
 			return;
 		}
 		svc(s, NATGW_SYNTH_SVC_dns)->received += 1;
-		session_end(s, NATGW_SYNTH_SVC_dns, (x.l4[11] & 0x0f) == 0 && rd16(x.l4 + 14) > 0);
-		child_done(s, o, (x.l4[11] & 0x0f) == 0 && rd16(x.l4 + 14) > 0);
+		session_end(s, NATGW_SYNTH_SVC_dns, (x.l4[11] & 0x0f) == 0 && synth_rd16(x.l4 + 14) > 0);
+		child_done(s, o, (x.l4[11] & 0x0f) == 0 && synth_rd16(x.l4 + 14) > 0);
 		obj_free(s, o, idx);
 		return;
 	default:
@@ -1977,7 +1968,7 @@ resp_udp(struct natgw_synth *s, const struct rx *x)
 	char name[256];
 	uint32_t i = 12, n = 0, plen = x->l4len - 8;
 	const uint8_t *q = x->l4 + 8;
-	uint16_t dport = rd16(x->l4 + 2), qtype;
+	uint16_t dport = synth_rd16(x->l4 + 2), qtype;
 	const struct dest *me = synth_dest_by_ip(x->dst);
 
 	if (me && me->svc == NATGW_SYNTH_SVC_statsd && dport == me->port) {
@@ -1985,7 +1976,7 @@ resp_udp(struct natgw_synth *s, const struct rx *x)
 		svc(s, NATGW_SYNTH_SVC_statsd)->received += plen;
 		return;
 	}
-	if (dport != 53 || plen < 17 || (q[2] & 0x80) || rd16(q + 4) != 1) {
+	if (dport != 53 || plen < 17 || (q[2] & 0x80) || synth_rd16(q + 4) != 1) {
 		s->st.unknown++;
 		return;
 	}
@@ -2008,11 +1999,11 @@ resp_udp(struct natgw_synth *s, const struct rx *x)
 		s->st.malformed++;
 		return;
 	}
-	qtype = rd16(q + i + 1);
-	n = dns_msg(m, rd16(q), name, qtype, true);
+	qtype = synth_rd16(q + i + 1);
+	n = dns_msg(m, synth_rd16(q), name, qtype, true);
 	/* The answer comes from the address asked, to the address it came from. */
 	finish(s, resp_time(s, x->dst), NATGW_SYNTH_OUTSIDE, f, udp_frame(f, false, x->dst,
-		x->src, 53, rd16(x->l4), me ? me->ttl : 52, (uint16_t)rd16(q), m, n));
+		x->src, 53, synth_rd16(x->l4), me ? me->ttl : 52, (uint16_t)synth_rd16(q), m, n));
 }
 
 static void
@@ -2026,11 +2017,11 @@ resp_icmp(struct natgw_synth *s, const struct rx *x)
 		s->st.unknown++;
 		return;
 	}
-	l4 = ip_hdr(f, false, x->dst, x->src, P_ICMP, me ? me->ttl : 52, rd16(x->l4 + 6), false,
+	l4 = ip_hdr(f, false, x->dst, x->src, P_ICMP, me ? me->ttl : 52, synth_rd16(x->l4 + 6), false,
 		x->l4len);
 	memcpy(f + l4, x->l4, x->l4len);
 	f[l4] = 0;
-	wr16(f + l4 + 2, 0);
+	synth_wr16(f + l4 + 2, 0);
 	finish(s, resp_time(s, x->dst), NATGW_SYNTH_OUTSIDE, f, l4 + x->l4len);
 }
 
@@ -2083,10 +2074,12 @@ resp_rx(struct natgw_synth *s, const uint8_t *f, uint32_t len)
 		if (s->resp_flows > s->st.resp_flows_peak)
 			s->st.resp_flows_peak = s->resp_flows;
 		o->key = k;
-		/* Its ISN and bytes follow from what it saw, so that a run
-		 * is the same run whatever else the responder serves. */
-		o->rng.s = synth_mix(s->c.seed ^ ((uint64_t)k.lip << 32 | k.rip) ^
-			((uint64_t)k.lport << 16 | k.rport) ^ g.seq);
+		/* Its ISN and bytes follow from the destination and the
+		 * client's ISN, not from the client's address and port, which a
+		 * NAT changes: the same connection gets the same answer through
+		 * a NAT or straight (a capture of it replays to the same bytes). */
+		o->rng.s = synth_mix(s->c.seed ^ ((uint64_t)k.lip << 32 | k.lport) ^
+			((uint64_t)g.seq << 7));
 		o->dest = d ? (uint8_t)(d - synth_dests) : D_GITHUB;
 		o->svc = d ? d->svc : NATGW_SYNTH_SVC_github;
 		link_key(s, o, idx);
@@ -2350,8 +2343,8 @@ natgw_synth_deliver(struct natgw_synth *s, enum natgw_synth_side side, const uin
 		/* Half the destination's round trip to reach it. */
 		const struct dest *d = NULL;
 
-		if (len >= ETH_LEN + 20 && rd16(frame + 12) == 0x0800)
-			d = synth_dest_by_ip(rd32(frame + ETH_LEN + 16));
+		if (len >= ETH_LEN + 20 && synth_rd16(frame + 12) == 0x0800)
+			d = synth_dest_by_ip(synth_rd32(frame + ETH_LEN + 16));
 		delay = dest_rtt(d) * US / 2;
 	}
 	if (now + delay < s->now)
@@ -2428,6 +2421,7 @@ natgw_synth_stats_json(const struct natgw_synth_stats *st)
 	SET(refused);
 	SET(statsd_received);
 	SET(resp_flows_peak);
+	SET(stalls);
 #undef SET
 	json_object_set_new(o, "frames_inside", json_integer((json_int_t)st->frames_out[0]));
 	json_object_set_new(o, "frames_outside", json_integer((json_int_t)st->frames_out[1]));

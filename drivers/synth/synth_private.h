@@ -77,6 +77,35 @@ uint64_t synth_msg_len(const struct msg *m, uint64_t region);
 /* Bytes [off, off + n) of message @p m (offsets from its start) into @p out. */
 void synth_msg_bytes(const struct msg *m, uint64_t off, uint8_t *out, uint32_t n);
 
+/* Big-endian fields of frames and messages. */
+static inline void
+synth_wr16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static inline void
+synth_wr32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static inline uint16_t
+synth_rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t
+synth_rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
 /* splitmix64: a seed's next value. */
 static inline uint64_t
 synth_mix(uint64_t x)

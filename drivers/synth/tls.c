@@ -90,6 +90,31 @@ put_rand(uint8_t *p, struct rng *r, unsigned int n)
 	return p;
 }
 
+/* An x25519 key share entry (after the extension's type and, for a client,
+ * its list length): its length, the group, 32 bytes of key. */
+static uint8_t *
+key_share(uint8_t *p, struct rng *r)
+{
+	p = put16(p, 36);
+	p = put16(p, 0x001d);
+	p = put16(p, 32);
+	return put_rand(p, r, 32);
+}
+
+/* The record and handshake headers before a handshake message built from
+ * out + 9 up to @p end; @return the record's length. */
+static uint32_t
+handshake(uint8_t *out, const uint8_t *end, unsigned int rec_version, uint8_t type)
+{
+	out[0] = 0x16;
+	put16(out + 1, rec_version);
+	put16(out + 3, (unsigned int)(end - out - 5));
+	out[5] = type;
+	out[6] = 0;
+	put16(out + 7, (unsigned int)(end - out - 9));
+	return (uint32_t)(end - out);
+}
+
 /* A ClientHello shaped like OpenSSL's, TLS 1.3 capable, with the SNI. */
 static uint32_t
 client_hello(const struct msg *m, uint8_t *out)
@@ -137,22 +162,12 @@ client_hello(const struct msg *m, uint8_t *out)
 	p += nl;
 	memcpy(p, fixed_exts, sizeof(fixed_exts));
 	p += sizeof(fixed_exts);
-	p = put16(p, 0x0033); /* key_share: x25519 */
+	p = put16(p, 0x0033); /* key_share: x25519, its list's length first */
 	p = put16(p, 38);
-	p = put16(p, 36);
-	p = put16(p, 0x001d);
-	p = put16(p, 32);
-	p = put_rand(p, &r, 32);
+	p = key_share(p, &r);
 	put16(ext, (unsigned int)(p - ext - 2));
-	/* Record (version 0x0301 in a first ClientHello, as OpenSSL sends it),
-	 * then the handshake header. */
-	out[0] = 0x16;
-	put16(out + 1, 0x0301);
-	put16(out + 3, (unsigned int)(p - out - 5));
-	out[5] = 1;
-	out[6] = 0;
-	put16(out + 7, (unsigned int)(p - out - 9));
-	return (uint32_t)(p - out);
+	/* Record version 0x0301 in a first ClientHello, as OpenSSL sends it. */
+	return handshake(out, p, 0x0301, 1);
 }
 
 /* ServerHello and ChangeCipherSpec: the rest of the flight is encrypted. */
@@ -174,17 +189,9 @@ server_hello(const struct msg *m, uint8_t *out)
 	p = put16(p, 2);
 	p = put16(p, 0x0304);
 	p = put16(p, 0x0033);
-	p = put16(p, 36);
-	p = put16(p, 0x001d);
-	p = put16(p, 32);
-	p = put_rand(p, &r, 32);
+	p = key_share(p, &r);
 	put16(ext, (unsigned int)(p - ext - 2));
-	out[0] = 0x16;
-	put16(out + 1, 0x0303);
-	put16(out + 3, (unsigned int)(p - out - 5));
-	out[5] = 2;
-	out[6] = 0;
-	put16(out + 7, (unsigned int)(p - out - 9));
+	p = out + handshake(out, p, 0x0303, 2);
 	memcpy(p, "\x14\x03\x03\x00\x01\x01", 6);
 	return (uint32_t)(p + 6 - out);
 }
@@ -229,15 +236,6 @@ uint64_t
 synth_msg_len(const struct msg *m, uint64_t region)
 {
 	return synth_msg_prefix_len(m) + (region ? synth_region_len(region) : 0);
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
 }
 
 /* Bytes of an app-data region of @p len bytes: records of at most 16 kB, the
@@ -288,11 +286,11 @@ synth_msg_bytes(const struct msg *m, uint64_t off, uint8_t *out, uint32_t n)
 	if (n == 0)
 		return;
 	if (m->kind == M_REQUEST) {
-		put32(ctl, CTL_MAGIC);
-		put32(ctl + 4, (uint32_t)region);
-		put32(ctl + 8, m->resp);
-		put32(ctl + 12, m->think_us);
-		put32(ctl + 16, m->flags);
+		synth_wr32(ctl, CTL_MAGIC);
+		synth_wr32(ctl + 4, (uint32_t)region);
+		synth_wr32(ctl + 8, m->resp);
+		synth_wr32(ctl + 12, m->think_us);
+		synth_wr32(ctl + 16, m->flags);
 	}
 	region_bytes(m->seed, region, m->kind == M_REQUEST ? ctl : NULL, off - pl, out, n);
 }

@@ -104,18 +104,23 @@ natgw_nat_conf_defaults(struct natgw_nat_conf *c, enum natgw_profile profile)
 		c->rst_on_stale = true;
 	} else {
 		/* RFC 5382 REQ-5 (2 h 4 min established, 4 min transitory), RFC 4787
-		 * REQ-5 (UDP at least 2 min), RFC 5508 REQ-1 (ICMP query 60 s). */
+		 * REQ-5 (UDP at least 2 min, 5 min or more recommended as the
+		 * default), RFC 5508 REQ-2 (ICMP query at least 60 s). */
 		c->filtering = NATGW_FILTER_EIF;
 		c->per_dest_limit = 0;
 		c->mtu = 9000;
 		c->timeout_ns[NATGW_TO_tcp_syn] = 240 * NS;
 		c->timeout_ns[NATGW_TO_tcp_est] = 7440 * NS;
 		c->timeout_ns[NATGW_TO_tcp_trans] = 240 * NS;
-		c->timeout_ns[NATGW_TO_udp] = 120 * NS;
+		c->timeout_ns[NATGW_TO_udp] = 300 * NS;
 		c->timeout_ns[NATGW_TO_icmp] = 60 * NS;
 		c->frag_udp = true;
 		c->frag_tcp_icmp = true;
 		c->rst_on_stale = false;
+		/* RFC 4787 REQ-13 (and RFC 5508 REQ-10): "fragmentation needed"
+		 * for a DF packet too big to forward; REQ-3a: low ports stay low. */
+		c->icmp_frag_needed = true;
+		c->port_range_preserve = true;
 	}
 }
 
@@ -170,6 +175,11 @@ natgw_nat_conf_check(const struct natgw_nat_conf *c, char *err, size_t errlen)
 	}
 	if (c->port_lo == 0 || c->port_lo > c->port_hi) {
 		snprintf(err, errlen, "bad public port range %u-%u", c->port_lo, c->port_hi);
+		return -1;
+	}
+	if (c->port_range_preserve && c->port_lo < 1024) {
+		snprintf(err, errlen, "port range preservation keeps 1-1023 for inside ports "
+			"below 1024: the public range must start above 1023, not at %u", c->port_lo);
 		return -1;
 	}
 	if (c->n_workers < 1 || c->worker_id >= c->n_workers ||
@@ -267,7 +277,9 @@ natgw_nat_create(const char *name, const struct natgw_nat_conf *conf, char *err,
 				RTE_CACHE_LINE_SIZE, conf->socket_id);
 		nat->rfc_link = rte_zmalloc_socket("natgw_rfc_links", sizeof(*nat->rfc_link) * n,
 				RTE_CACHE_LINE_SIZE, conf->socket_id);
-		if (!nat->maps || !nat->mapv || !nat->rfc_link)
+		/* Hairpin legs: two keys each, at most one leg a session. */
+		nat->hp = make_table(name, "hp", 2 * n, conf->socket_id);
+		if (!nat->maps || !nat->mapv || !nat->rfc_link || !nat->hp)
 			goto nomem;
 		for (i = 0; i < n; i++)
 			nat->mapv[i].next_free = i + 1 < n ? i + 1 : NAT_NONE;
@@ -289,6 +301,8 @@ natgw_nat_create(const char *name, const struct natgw_nat_conf *conf, char *err,
 	for (i = 0; i < NAT_TW_SLOTS; i++)
 		nat->tw_head[i] = NAT_NONE;
 	natgw_nat_port_slice(conf, conf->worker_id, &nat->port_base, &nat->port_span);
+	nat->low_span = 1023 / conf->n_workers;
+	nat->low_base = 1 + conf->worker_id * nat->low_span;
 	/* A fixed seed: the same input must give the same ports. */
 	nat->seed = 0x6e617467u + conf->worker_id;
 	return nat;
@@ -310,6 +324,7 @@ natgw_nat_free(struct natgw_nat *nat)
 	rte_free(nat->fragv);
 	rte_hash_free(nat->dest);
 	rte_hash_free(nat->maps);
+	rte_hash_free(nat->hp);
 	rte_free(nat->mapv);
 	rte_free(nat->rfc_link);
 	rte_free(nat->sess);
@@ -423,6 +438,13 @@ tcp_track(struct natgw_nat *nat, struct nat_session *s, enum natgw_side side, ui
 			side != opener && old == NAT_TCP_SYN_SENT) {
 		s->tcp_state = NAT_TCP_EST;
 		count_established(nat, s);
+	} else if (old == NAT_TCP_RESET) {
+		/* RFC 7857 section 2.2 with RFC 6146's TRANS state: a RST holds
+		 * the session 4 minutes, and a packet other than a RST in that
+		 * time shows the connection lives on (the RST was lost, or out of
+		 * window and ignored): it is established again. */
+		s->tcp_state = NAT_TCP_EST;
+		nat_tcp_opened(nat);
 	}
 	if ((fl & RTE_TCP_FIN_FLAG) && s->tcp_state != NAT_TCP_RESET) {
 		s->fin_seen |= 1u << side;
@@ -588,8 +610,7 @@ xlate_l4(uint8_t *l4, enum natgw_side side, const struct nat_session *s)
 	}
 }
 
-/* Hairpinning (an inside host reaching another through the NAT's public
- * address) is not modelled: see docs/behaviour.md. */
+/* Whether @p ip is one of the NAT's public addresses. */
 static bool
 is_public(const struct natgw_nat_conf *c, uint32_t ip)
 {
@@ -686,6 +707,108 @@ struct burst_acc {
 	uint64_t pkts_out, bytes_out;
 };
 
+/* A packet the NAT made, sent back out of the side @p m arrived on. */
+static void
+send_made(struct natgw_nat *nat, enum natgw_side side, struct rte_mbuf *m, uint32_t len,
+		struct natgw_nat_out *out)
+{
+	nat->st.metric[side == NATGW_SIDE_INSIDE ? NATGW_M_PacketsOutToSource :
+		NATGW_M_PacketsOutToDestination]++;
+	nat->st.metric[side == NATGW_SIDE_INSIDE ? NATGW_M_BytesOutToSource :
+		NATGW_M_BytesOutToDestination] += len;
+	out->pkts[side][out->n[side]++] = m;
+}
+
+/*
+ * A packet over the MTU. With DF set, the `rfc` profile answers "fragmentation
+ * needed" with the MTU (RFC 4787 REQ-13, RFC 1191); from outside only for a
+ * packet of a session, so that the NAT answers no stranger. Never about an
+ * ICMP error (RFC 1122 section 3.2.2) or a non-first fragment.
+ */
+static void
+too_big(struct natgw_nat *nat, enum natgw_side side, struct rte_mbuf *m,
+		struct natgw_pkt_info *pi, struct natgw_nat_out *out)
+{
+	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
+	const uint8_t *ip = frame + pi->l3_off;
+	uint32_t sid, src = nat->conf.public_ip[0];
+	uint16_t len;
+
+	if (!nat->conf.icmp_frag_needed || !(ip[6] & 0x40) ||
+			(pi->flags & (NATGW_PKT_F_ICMP_ERR | NATGW_PKT_F_FRAG)) ||
+			(side == NATGW_SIDE_OUTSIDE &&
+			natgw_flowtab_lookup(nat->tbl[side], &pi->key, &sid) < 0)) {
+		drop(nat, m, NATGW_DROP_mtu_exceeded);
+		return;
+	}
+	if (side == NATGW_SIDE_OUTSIDE)
+		src = pi->key.dst_ip;
+	/* Still a drop: the packet itself goes nowhere. */
+	nat->st.drop[NATGW_DROP_mtu_exceeded]++;
+	nat->st.metric[NATGW_M_PacketsDropCount]++;
+	len = rte_pktmbuf_data_len(m);
+	nat_make_icmp_err(frame, pi, &len, src, 3, 4, nat->conf.mtu);
+	rte_pktmbuf_trim(m, rte_pktmbuf_data_len(m) - len);
+	nat->st.icmp_sent[side]++;
+	nat->st.icmp_bytes[side] += pi->ip_len;
+	send_made(nat, side, m, pi->ip_len, out);
+}
+
+/*
+ * An inside packet to one of the NAT's public addresses: the profile hairpins
+ * it back inside (`rfc`) or it is dropped. Both legs' translations are applied
+ * in turn, with one TTL decrement; the packet is counted once, as delivered to
+ * the inside (PacketsOutToSource, the receiving leg's packets from outside).
+ */
+static void
+hairpin_packet(struct natgw_nat *nat, struct rte_mbuf *m, struct natgw_pkt_info *pi,
+		uint64_t now, struct natgw_nat_out *out)
+{
+	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *), *ip = frame + pi->l3_off, mac[6];
+	enum natgw_drop why = NATGW_DROP_hairpin;
+	struct nat_session *a, *b;
+	uint32_t s1, s2, src;
+	uint16_t ttlw;
+
+	memcpy(&src, ip + 12, 4);
+	if (!natgw_nat_is_inside(&nat->conf, src))
+		why = NATGW_DROP_src_not_inside;
+	else if (nat->ops->hairpin != NULL)
+		why = nat->ops->hairpin(nat, pi, now, &s1, &s2);
+	if (why != NATGW_DROP_NONE) {
+		drop(nat, m, why);
+		return;
+	}
+	a = &nat->sess[s1];
+	b = &nat->sess[s2];
+	ttlw = rd16(ip + 8);
+	natgw_pkt_rewrite(frame, pi, false, a->pub_ip, a->pub_port);
+	natgw_pkt_rewrite(frame, pi, true, b->in_ip, b->in_port);
+	ip[8]--;
+	wr16(ip + 10, natgw_csum_apply(rd16(ip + 10), natgw_csum_delta16(ttlw, rd16(ip + 8))));
+	/* Back out of the port it came in by: from the gateway's MAC. */
+	memcpy(mac, frame, 6);
+	memcpy(frame, frame + 6, 6);
+	memcpy(frame + 6, mac, 6);
+	if (!(pi->flags & NATGW_PKT_F_ICMP_ERR)) {
+		a->last_ns = now;
+		b->last_ns = now;
+		if (a->proto == IPPROTO_TCP) {
+			tcp_track(nat, a, NATGW_SIDE_INSIDE, pi->tcp_flags);
+			tcp_track(nat, b, NATGW_SIDE_OUTSIDE, pi->tcp_flags);
+		} else {
+			note_answer(nat, b, NATGW_SIDE_OUTSIDE);
+		}
+	}
+	if (unlikely(b->pkts[NATGW_SIDE_OUTSIDE] == UINT32_MAX ||
+			b->bytes[NATGW_SIDE_OUTSIDE] > UINT32_MAX - pi->ip_len))
+		nat_spill(nat, s2);
+	b->pkts[NATGW_SIDE_OUTSIDE]++;
+	b->bytes[NATGW_SIDE_OUTSIDE] += pi->ip_len;
+	nat->st.hairpinned++;
+	send_made(nat, NATGW_SIDE_INSIDE, m, pi->ip_len, out);
+}
+
 /*
  * Everything about one packet that the common path leaves: drops, fragments,
  * ICMP errors, packets without a session or whose session timed out, and any
@@ -705,7 +828,10 @@ one_packet(struct natgw_nat *nat, enum natgw_side side, struct rte_mbuf *m,
 		NATGW_PKT_F_FRAG;
 
 	if (why != NATGW_DROP_NONE) {
-		drop(nat, m, why);
+		if (why == NATGW_DROP_mtu_exceeded)
+			too_big(nat, side, m, pi, out);
+		else
+			drop(nat, m, why);
 		return;
 	}
 	if (ip[8] <= 1) {
@@ -733,6 +859,12 @@ one_packet(struct natgw_nat *nat, enum natgw_side side, struct rte_mbuf *m,
 			sid = NAT_NONE;
 			*changed = true;
 		}
+	}
+	if (sid == NAT_NONE && side == NATGW_SIDE_INSIDE && !nonfirst &&
+			is_public(&nat->conf, pi->key.dst_ip)) {
+		*changed = true;
+		hairpin_packet(nat, m, pi, now, out);
+		return;
 	}
 	if (sid == NAT_NONE) {
 		enum natgw_drop w = slow_path(nat, side, pi, now, &sid);
@@ -822,10 +954,12 @@ fast_packet(struct natgw_nat *nat, enum natgw_side side, struct rte_mbuf *m,
 	xlate_l4(frame + pi->l4_off, side, s);
 	s->last_ns = now;
 	if (s->proto == IPPROTO_TCP) {
-		/* Only SYN, FIN and RST move tcp_track's state, in any state: a
-		 * segment without them (most of them) has nothing to track. */
-		if (unlikely(pi->tcp_flags &
-				(RTE_TCP_SYN_FLAG | RTE_TCP_FIN_FLAG | RTE_TCP_RST_FLAG)))
+		/* Only SYN, FIN and RST move tcp_track's state, and any segment
+		 * after a RST: a segment without them (most of them) has nothing
+		 * to track. */
+		if (unlikely((pi->tcp_flags &
+				(RTE_TCP_SYN_FLAG | RTE_TCP_FIN_FLAG | RTE_TCP_RST_FLAG)) ||
+				s->tcp_state == NAT_TCP_RESET))
 			tcp_track(nat, s, side, pi->tcp_flags);
 	} else if (unlikely(!s->est_counted)) {
 		note_answer(nat, s, side);

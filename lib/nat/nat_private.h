@@ -63,7 +63,9 @@ struct nat_session {
 	uint8_t est_counted : 1; /* counted in ConnectionEstablishedCount */
 	uint8_t spilled : 1;   /* has an interim record (nat_spill) */
 	uint8_t watch : 1;     /* show packets to the classifier's learn */
-	uint8_t spare : 4;
+	uint8_t hairpin : 1;   /* a leg of a hairpinned flow (`rfc`): its keys
+				* are in the hairpin table, not the flow tables */
+	uint8_t spare : 3;
 	uint8_t svc;           /* the classifier's service id */
 	/* written per packet */
 	uint64_t last_ns;
@@ -125,6 +127,14 @@ struct nat_profile_ops {
 			uint8_t tcp_flags, uint64_t now, uint32_t *sid);
 	/* Release what the profile holds for a session that ends. */
 	void (*release)(struct natgw_nat *nat, struct nat_session *s);
+	/*
+	 * An inside packet to a public address (hairpinning), NULL: none (the
+	 * packet is dropped as hairpin). Finds or makes both legs: @p s1, the
+	 * sender's session (the packet as it leaves it), and @p s2, the
+	 * receiver's (the packet as it arrives at its public endpoint).
+	 */
+	enum natgw_drop (*hairpin)(struct natgw_nat *nat, const struct natgw_pkt_info *pi,
+			uint64_t now, uint32_t *s1, uint32_t *s2);
 	/* The public endpoint for an inside flow without a session, if mapped. */
 	bool (*lookup_mapping)(const struct natgw_nat *nat, const struct natgw_flow_key *in_key,
 			uint32_t *pub_ip, uint16_t *pub_port);
@@ -140,6 +150,7 @@ struct natgw_nat {
 	struct rte_hash *dest;             /* `aws`: connections per (pub ip, destination) */
 	struct rte_hash *maps;             /* `rfc`: mappings, both directions */
 	struct rte_hash *frags;            /* first fragments: (src,dst,id,proto,side) */
+	struct rte_hash *hp;               /* `rfc`: hairpin legs' keys, both sides */
 	struct nat_frag *fragv;            /* their sessions, by key position */
 	struct nat_session *sess;
 	uint32_t free_head;
@@ -152,6 +163,7 @@ struct natgw_nat {
 	uint64_t tw_cursor; /* next wheel tick to examine */
 	bool tw_started;
 	uint32_t port_base, port_span; /* this worker's slice of the port range */
+	uint32_t low_base, low_span;   /* its slice of 1-1023 (port_range_preserve) */
 	bool limited;                  /* a ceiling's budget applies */
 	uint64_t budget_bytes, budget_pkts;
 	uint32_t seed;
@@ -218,7 +230,10 @@ void nat_acct_free(struct natgw_nat *nat);
 /* nat_slow.c */
 uint32_t nat_session_alloc(struct natgw_nat *nat);
 int nat_session_insert(struct natgw_nat *nat, uint32_t sid, const struct natgw_flow_key *in_key,
-		uint32_t pub_ip, uint16_t pub_port, uint64_t now);
+		uint32_t pub_ip, uint16_t pub_port, uint64_t now, bool hairpin);
+/* A hairpin leg by its key as packets of @p side carry it. */
+uint32_t nat_hairpin_lookup(const struct natgw_nat *nat, enum natgw_side side,
+		const struct natgw_flow_key *k);
 void nat_session_end(struct natgw_nat *nat, uint32_t sid, enum natgw_end why, uint64_t when);
 void nat_outside_key(const struct nat_session *s, struct natgw_flow_key *k);
 void nat_in_key(const struct nat_session *s, struct natgw_flow_key *k);
@@ -236,5 +251,9 @@ void nat_tw_remove(struct natgw_nat *nat, uint32_t sid);
 enum natgw_drop nat_icmp_error_xlate(struct natgw_nat *nat, enum natgw_side side,
 		uint8_t *frame, const struct natgw_pkt_info *pi, const struct nat_session *s);
 void nat_make_rst(uint8_t *frame, struct natgw_pkt_info *pi, uint16_t *len);
+/* Turn the packet into an ICMP error about itself, from @p src back to its
+ * sender: @p type, @p code, and @p mtu for "fragmentation needed". */
+void nat_make_icmp_err(uint8_t *frame, struct natgw_pkt_info *pi, uint16_t *len, uint32_t src,
+		uint8_t type, uint8_t code, uint16_t mtu);
 
 #endif /* NATGW_NAT_PRIVATE_H */

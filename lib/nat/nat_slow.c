@@ -53,26 +53,29 @@ nat_set_class(struct natgw_nat *nat, struct nat_session *s)
 	}
 }
 
+/* A flow key from its parts (network order). */
+static void
+key_of(struct natgw_flow_key *k, uint32_t src_ip, uint16_t src_port, uint32_t dst_ip,
+		uint16_t dst_port, uint8_t proto)
+{
+	memset(k, 0, sizeof(*k));
+	k->src_ip = src_ip;
+	k->src_port = src_port;
+	k->dst_ip = dst_ip;
+	k->dst_port = dst_port;
+	k->proto = proto;
+}
+
 void
 nat_outside_key(const struct nat_session *s, struct natgw_flow_key *k)
 {
-	memset(k, 0, sizeof(*k));
-	k->src_ip = s->rem_ip;
-	k->dst_ip = s->pub_ip;
-	k->src_port = s->rem_port;
-	k->dst_port = s->pub_port;
-	k->proto = s->proto;
+	key_of(k, s->rem_ip, s->rem_port, s->pub_ip, s->pub_port, s->proto);
 }
 
 void
 nat_in_key(const struct nat_session *s, struct natgw_flow_key *k)
 {
-	memset(k, 0, sizeof(*k));
-	k->src_ip = s->in_ip;
-	k->dst_ip = s->rem_ip;
-	k->src_port = s->in_port;
-	k->dst_port = s->rem_port;
-	k->proto = s->proto;
+	key_of(k, s->in_ip, s->in_port, s->rem_ip, s->rem_port, s->proto);
 }
 
 static struct nat_spill *
@@ -137,9 +140,77 @@ nat_session_alloc(struct natgw_nat *nat)
 	return sid;
 }
 
+/* A hairpin leg's key in the hairpin table: as packets of @p side carry it. */
+static void
+hp_key(struct natgw_flow_key *hk, enum natgw_side side, const struct natgw_flow_key *k)
+{
+	*hk = *k;
+	hk->pad[0] = (uint8_t)(side + 1);
+}
+
+uint32_t
+nat_hairpin_lookup(const struct natgw_nat *nat, enum natgw_side side,
+		const struct natgw_flow_key *k)
+{
+	struct natgw_flow_key hk;
+	void *d;
+
+	if (nat->hp == NULL)
+		return NAT_NONE;
+	hp_key(&hk, side, k);
+	return rte_hash_lookup_data(nat->hp, &hk, &d) >= 0 ? (uint32_t)(uintptr_t)d : NAT_NONE;
+}
+
+/* Index a session by its two keys: in the flow tables, or for a hairpin leg
+ * (whose packets the fast path must never take: they go back inside) in the
+ * hairpin table. */
+static int
+session_index(struct natgw_nat *nat, uint32_t sid, const struct natgw_flow_key *ik,
+		const struct natgw_flow_key *ok, bool hairpin)
+{
+	struct natgw_flow_key hi, ho;
+
+	if (!hairpin) {
+		if (natgw_flowtab_add(nat->tbl[NATGW_SIDE_INSIDE], ik, sid) < 0)
+			return -1;
+		if (natgw_flowtab_add(nat->tbl[NATGW_SIDE_OUTSIDE], ok, sid) < 0) {
+			natgw_flowtab_del(nat->tbl[NATGW_SIDE_INSIDE], ik);
+			return -1;
+		}
+		return 0;
+	}
+	hp_key(&hi, NATGW_SIDE_INSIDE, ik);
+	hp_key(&ho, NATGW_SIDE_OUTSIDE, ok);
+	if (rte_hash_add_key_data(nat->hp, &hi, (void *)(uintptr_t)sid) < 0)
+		return -1;
+	if (rte_hash_add_key_data(nat->hp, &ho, (void *)(uintptr_t)sid) < 0) {
+		rte_hash_del_key(nat->hp, &hi);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+session_unindex(struct natgw_nat *nat, const struct nat_session *s)
+{
+	struct natgw_flow_key ik, ok, hk;
+
+	nat_in_key(s, &ik);
+	nat_outside_key(s, &ok);
+	if (!s->hairpin) {
+		natgw_flowtab_del(nat->tbl[NATGW_SIDE_INSIDE], &ik);
+		natgw_flowtab_del(nat->tbl[NATGW_SIDE_OUTSIDE], &ok);
+		return;
+	}
+	hp_key(&hk, NATGW_SIDE_INSIDE, &ik);
+	rte_hash_del_key(nat->hp, &hk);
+	hp_key(&hk, NATGW_SIDE_OUTSIDE, &ok);
+	rte_hash_del_key(nat->hp, &hk);
+}
+
 int
 nat_session_insert(struct natgw_nat *nat, uint32_t sid, const struct natgw_flow_key *in_key,
-		uint32_t pub_ip, uint16_t pub_port, uint64_t now)
+		uint32_t pub_ip, uint16_t pub_port, uint64_t now, bool hairpin)
 {
 	struct nat_session *s = &nat->sess[sid];
 	struct natgw_flow_key ik, ok;
@@ -160,14 +231,11 @@ nat_session_insert(struct natgw_nat *nat, uint32_t sid, const struct natgw_flow_
 	s->tclass = class_of(s);
 	if (nat->rfc_link)
 		nat->rfc_link[sid] = (struct nat_rfc_link){NAT_NONE, NAT_NONE};
+	s->hairpin = hairpin;
 	nat_in_key(s, &ik);
 	nat_outside_key(s, &ok);
-	if (natgw_flowtab_add(nat->tbl[NATGW_SIDE_INSIDE], &ik, sid) < 0)
+	if (session_index(nat, sid, &ik, &ok, hairpin) < 0)
 		goto fail;
-	if (natgw_flowtab_add(nat->tbl[NATGW_SIDE_OUTSIDE], &ok, sid) < 0) {
-		natgw_flowtab_del(nat->tbl[NATGW_SIDE_INSIDE], &ik);
-		goto fail;
-	}
 	nat_tw_insert(nat, sid, nat_session_deadline(nat, s));
 	nat->st.sessions_created++;
 	if (++nat->st.sessions_active > nat->st.sessions_peak)
@@ -273,13 +341,9 @@ void
 nat_session_end(struct natgw_nat *nat, uint32_t sid, enum natgw_end why, uint64_t when)
 {
 	struct nat_session *s = &nat->sess[sid];
-	struct natgw_flow_key ik, ok;
 
 	nat_tw_remove(nat, sid);
-	nat_in_key(s, &ik);
-	nat_outside_key(s, &ok);
-	natgw_flowtab_del(nat->tbl[NATGW_SIDE_INSIDE], &ik);
-	natgw_flowtab_del(nat->tbl[NATGW_SIDE_OUTSIDE], &ok);
+	session_unindex(nat, s);
 	nat->ops->release(nat, s);
 	if (s->proto == IPPROTO_TCP && s->tcp_state != NAT_TCP_CLOSED &&
 			s->tcp_state != NAT_TCP_RESET) {
@@ -341,34 +405,48 @@ pool_start(const struct natgw_nat *nat, uint32_t in_ip)
  * that `is_free` accepts. With @p reply (the answers' key, endpoint-dependent
  * mappings) and a port_steer hook, each candidate is first moved to where the
  * answers' receive hash lands on this worker (predictable RSS); a candidate
- * moved out of the slice is passed over. */
+ * moved out of the slice is passed over. For TCP and UDP, the options of RFC
+ * 4787 REQ-3a and REQ-4 narrow the candidates: an inside port below 1024
+ * probes this worker's slice of 1-1023 instead, and parity must match. */
 static int
 probe_port(const struct natgw_nat *nat, const struct natgw_flow_key *k, uint16_t prefer,
 		bool (*is_free)(const struct natgw_nat *, const void *, uint16_t), const void *arg,
 		const struct natgw_flow_key *reply, uint16_t *port)
 {
-	uint32_t start, j;
+	uint32_t start, j, base = nat->port_base, span = nat->port_span;
+	uint16_t in = rte_be_to_cpu_16(k->src_port);
 	bool steer = reply != NULL && nat->conf.port_steer != NULL;
+	bool l4 = k->proto != IPPROTO_ICMP;
+	bool parity = l4 && nat->conf.port_parity;
 
-	if (!steer && prefer >= nat->port_base && prefer < nat->port_base + nat->port_span &&
+	if (l4 && nat->conf.port_range_preserve && in < 1024) {
+		base = nat->low_base;
+		span = nat->low_span;
+		if (span == 0)
+			return -1;
+	}
+	if (!steer && prefer >= base && prefer < base + span &&
+			(!parity || ((prefer ^ in) & 1) == 0) &&
 			is_free(nat, arg, rte_cpu_to_be_16(prefer))) {
 		*port = rte_cpu_to_be_16(prefer);
 		return 0;
 	}
-	start = rte_jhash(k, sizeof(*k), nat->seed) % nat->port_span;
-	for (j = 0; j < nat->port_span; j++) {
-		uint16_t p = rte_cpu_to_be_16((uint16_t)(nat->port_base + (start + j) % nat->port_span));
+	start = rte_jhash(k, sizeof(*k), nat->seed) % span;
+	for (j = 0; j < span; j++) {
+		uint16_t h = (uint16_t)(base + (start + j) % span);
+		uint16_t p = rte_cpu_to_be_16(h);
 
 		if (steer) {
 			struct natgw_flow_key r = *reply;
-			uint16_t h;
 
 			r.dst_port = p;
 			p = nat->conf.port_steer(nat->conf.port_steer_arg, &r);
 			h = rte_be_to_cpu_16(p);
-			if (h < nat->port_base || h >= nat->port_base + nat->port_span)
+			if (h < base || h >= base + span)
 				continue;
 		}
+		if (parity && ((h ^ in) & 1))
+			continue;
 		if (is_free(nat, arg, p)) {
 			*port = p;
 			return 0;
@@ -431,11 +509,7 @@ aws_outbound_new(struct natgw_nat *nat, const struct natgw_flow_key *k, uint64_t
 		cnt = dest_count(nat, &dk);
 		if (limit && cnt >= limit)
 			continue;
-		memset(&ok, 0, sizeof(ok));
-		ok.src_ip = k->dst_ip;
-		ok.dst_ip = pub;
-		ok.src_port = k->dst_port;
-		ok.proto = k->proto;
+		key_of(&ok, k->dst_ip, k->dst_port, pub, 0, k->proto);
 		/* AWS does not preserve source ports. */
 		if (probe_port(nat, k, 0, aws_port_free, &ok, &ok, &port) < 0)
 			continue;
@@ -444,7 +518,7 @@ aws_outbound_new(struct natgw_nat *nat, const struct natgw_flow_key *k, uint64_t
 		if (rte_hash_add_key_data(nat->dest, &dk, (void *)(cnt + 1)) < 0)
 			return NATGW_DROP_table_full;
 		sid = nat_session_alloc(nat);
-		if (sid == NAT_NONE || nat_session_insert(nat, sid, k, pub, port, now) < 0) {
+		if (sid == NAT_NONE || nat_session_insert(nat, sid, k, pub, port, now, false) < 0) {
 			if (cnt)
 				rte_hash_add_key_data(nat->dest, &dk, (void *)cnt);
 			else
@@ -489,6 +563,7 @@ const struct nat_profile_ops nat_aws_ops = {
 	.outbound_new = aws_outbound_new,
 	.inbound_new = aws_inbound_new,
 	.release = aws_release,
+	.hairpin = NULL,
 	.lookup_mapping = NULL,
 };
 
@@ -590,7 +665,7 @@ rfc_new_mapping(struct natgw_nat *nat, const struct natgw_flow_key *k)
 
 static enum natgw_drop
 rfc_attach(struct natgw_nat *nat, uint32_t mid, const struct natgw_flow_key *in_key,
-		uint64_t now, bool inbound, uint32_t *sid_out)
+		uint64_t now, bool inbound, bool hairpin, uint32_t *sid_out)
 {
 	struct nat_mapping *m = &nat->mapv[mid];
 	uint32_t sid = nat_session_alloc(nat);
@@ -598,7 +673,7 @@ rfc_attach(struct natgw_nat *nat, uint32_t mid, const struct natgw_flow_key *in_
 
 	if (sid == NAT_NONE)
 		return NATGW_DROP_table_full;
-	if (nat_session_insert(nat, sid, in_key, m->pub_ip, m->pub_port, now) < 0)
+	if (nat_session_insert(nat, sid, in_key, m->pub_ip, m->pub_port, now, hairpin) < 0)
 		return NATGW_DROP_table_full;
 	s = &nat->sess[sid];
 	s->inbound = inbound;
@@ -647,8 +722,8 @@ rfc_release(struct natgw_nat *nat, struct nat_session *s)
 }
 
 static enum natgw_drop
-rfc_outbound_new(struct natgw_nat *nat, const struct natgw_flow_key *k, uint64_t now,
-		uint32_t *sid)
+rfc_outbound(struct natgw_nat *nat, const struct natgw_flow_key *k, uint64_t now,
+		bool hairpin, uint32_t *sid)
 {
 	uint32_t mid = rfc_find_mapping(nat, k->src_ip, k->src_port, k->proto, false);
 	bool fresh = false;
@@ -662,7 +737,7 @@ rfc_outbound_new(struct natgw_nat *nat, const struct natgw_flow_key *k, uint64_t
 			return NATGW_DROP_port_alloc;
 		fresh = true;
 	}
-	why = rfc_attach(nat, mid, k, now, false, sid);
+	why = rfc_attach(nat, mid, k, now, false, hairpin, sid);
 	/* Undo a mapping made for a session that could not be. */
 	if (why != NATGW_DROP_NONE && fresh)
 		rfc_map_free(nat, mid);
@@ -670,8 +745,15 @@ rfc_outbound_new(struct natgw_nat *nat, const struct natgw_flow_key *k, uint64_t
 }
 
 static enum natgw_drop
-rfc_inbound_new(struct natgw_nat *nat, const struct natgw_flow_key *k, uint8_t tcp_flags,
-		uint64_t now, uint32_t *sid)
+rfc_outbound_new(struct natgw_nat *nat, const struct natgw_flow_key *k, uint64_t now,
+		uint32_t *sid)
+{
+	return rfc_outbound(nat, k, now, false, sid);
+}
+
+static enum natgw_drop
+rfc_inbound(struct natgw_nat *nat, const struct natgw_flow_key *k, uint8_t tcp_flags,
+		uint64_t now, bool hairpin, uint32_t *sid)
 {
 	uint32_t mid, x;
 	struct nat_mapping *m;
@@ -696,13 +778,79 @@ rfc_inbound_new(struct natgw_nat *nat, const struct natgw_flow_key *k, uint8_t t
 		if (x == NAT_NONE)
 			return NATGW_DROP_no_session_inbound;
 	}
-	memset(&in_key, 0, sizeof(in_key));
-	in_key.src_ip = m->in_ip;
-	in_key.src_port = m->in_port;
-	in_key.dst_ip = k->src_ip;
-	in_key.dst_port = k->src_port;
-	in_key.proto = k->proto;
-	return rfc_attach(nat, mid, &in_key, now, true, sid);
+	key_of(&in_key, m->in_ip, m->in_port, k->src_ip, k->src_port, k->proto);
+	return rfc_attach(nat, mid, &in_key, now, true, hairpin, sid);
+}
+
+static enum natgw_drop
+rfc_inbound_new(struct natgw_nat *nat, const struct natgw_flow_key *k, uint8_t tcp_flags,
+		uint64_t now, uint32_t *sid)
+{
+	return rfc_inbound(nat, k, tcp_flags, now, false, sid);
+}
+
+/* A hairpin leg still alive at @p now; one whose deadline passed ends here. */
+static uint32_t
+hairpin_leg(struct natgw_nat *nat, enum natgw_side side, const struct natgw_flow_key *k,
+		uint64_t now)
+{
+	uint32_t sid = nat_hairpin_lookup(nat, side, k);
+
+	if (sid != NAT_NONE && now >= nat_session_deadline(nat, &nat->sess[sid])) {
+		nat_session_end(nat, sid, nat_end_of(&nat->sess[sid]),
+			nat_session_deadline(nat, &nat->sess[sid]));
+		sid = NAT_NONE;
+	}
+	return sid;
+}
+
+/*
+ * Hairpinning (RFC 4787 REQ-9, RFC 5382 REQ-8): the packet leaves through the
+ * sender's endpoint-independent mapping (its source becomes the sender's public
+ * endpoint, REQ-9a's "external source IP address and port") and arrives at the
+ * receiver's as if from outside, through the same filtering. ICMP errors about
+ * a hairpinned flow take the same two legs (RFC 5508 REQ-7). Both legs are
+ * sessions of their own, kept out of the flow tables.
+ */
+static enum natgw_drop
+rfc_hairpin(struct natgw_nat *nat, const struct natgw_pkt_info *pi, uint64_t now,
+		uint32_t *s1, uint32_t *s2)
+{
+	const struct natgw_flow_key *k = &pi->key;
+	bool err = (pi->flags & NATGW_PKT_F_ICMP_ERR) != 0;
+	const struct nat_session *a;
+	struct natgw_flow_key k2;
+	enum natgw_drop why;
+
+	/* An ICMP query to a public address is for the NAT itself, which does
+	 * not answer; fragments are not tracked across a hairpin. */
+	if ((k->proto == IPPROTO_ICMP && !err) || (pi->flags & NATGW_PKT_F_FRAG))
+		return NATGW_DROP_hairpin;
+	*s1 = hairpin_leg(nat, NATGW_SIDE_INSIDE, k, now);
+	if (*s1 == NAT_NONE) {
+		if (err)
+			return NATGW_DROP_icmp_err_no_session;
+		if (k->proto == IPPROTO_TCP &&
+				(pi->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG |
+				RTE_TCP_RST_FLAG)) != RTE_TCP_SYN_FLAG)
+			return NATGW_DROP_tcp_not_syn;
+		nat->st.metric[NATGW_M_ConnectionAttemptCount]++;
+		why = rfc_outbound(nat, k, now, true, s1);
+		if (why == NATGW_DROP_port_alloc)
+			nat->st.metric[NATGW_M_ErrorPortAllocation]++;
+		if (why != NATGW_DROP_NONE)
+			return why;
+	}
+	a = &nat->sess[*s1];
+	key_of(&k2, a->pub_ip, a->pub_port, k->dst_ip, k->dst_port, k->proto);
+	*s2 = hairpin_leg(nat, NATGW_SIDE_OUTSIDE, &k2, now);
+	if (*s2 != NAT_NONE)
+		return NATGW_DROP_NONE;
+	if (err)
+		return NATGW_DROP_icmp_err_no_session;
+	why = rfc_inbound(nat, &k2, pi->tcp_flags, now, true, s2);
+	/* No receiver: the packet was for the NAT's own address. */
+	return why == NATGW_DROP_no_session_inbound ? NATGW_DROP_hairpin : why;
 }
 
 static bool
@@ -722,5 +870,6 @@ const struct nat_profile_ops nat_rfc_ops = {
 	.outbound_new = rfc_outbound_new,
 	.inbound_new = rfc_inbound_new,
 	.release = rfc_release,
+	.hairpin = rfc_hairpin,
 	.lookup_mapping = rfc_lookup_mapping,
 };

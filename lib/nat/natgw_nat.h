@@ -130,6 +130,11 @@ struct natgw_nat_conf {
 	bool frag_udp;               /**< forward UDP fragments */
 	bool frag_tcp_icmp;          /**< forward TCP and ICMP fragments */
 	bool rst_on_stale;           /**< answer TCP without a session with an RST */
+	bool icmp_frag_needed;       /**< answer a DF packet over the MTU with ICMP
+				      *   "fragmentation needed" (type 3 code 4) */
+	bool port_parity;            /**< a public port has its inside port's parity */
+	bool port_range_preserve;    /**< an inside port below 1024 gets a public
+				      *   port below 1024 (RFC 4787 REQ-3a) */
 	bool keep_flow_log;          /**< keep a record of every ended session */
 	unsigned int worker_id;      /**< this engine's worker, 0..n_workers-1 */
 	unsigned int n_workers;      /**< workers sharing the port space */
@@ -197,6 +202,10 @@ struct natgw_nat_stats {
 	uint64_t drop[NATGW_DROP_MAX];   /**< drops per reason */
 	uint64_t rst_sent;               /**< RSTs sent back to the inside */
 	uint64_t rst_bytes;              /**< their IP bytes */
+	uint64_t icmp_sent[NATGW_SIDES]; /**< ICMP errors the NAT made, by the side
+					  *   they left by */
+	uint64_t icmp_bytes[NATGW_SIDES]; /**< their IP bytes */
+	uint64_t hairpinned;             /**< packets hairpinned (`rfc`) */
 	uint64_t acct_lost;              /**< name accounting that found no memory */
 	uint64_t ceiling_bytes;          /**< IP bytes of the packets over a ceiling */
 	uint64_t sessions_created;       /**< sessions made */
@@ -348,7 +357,8 @@ size_t natgw_nat_sessions(const struct natgw_nat *nat, uint32_t *cursor,
  * Traffic of ended sessions by service id: NATGW_SVC_MAX entries. Its sums
  * over services equal the flow log's (when kept) and, after
  * natgw_nat_finish(), the CloudWatch Bytes/PacketsOutTo counters less the
- * RSTs the NAT made itself (natgw_nat_stats' rst_sent, rst_bytes).
+ * packets the NAT made itself (natgw_nat_stats' rst_sent, rst_bytes,
+ * icmp_sent, icmp_bytes).
  */
 const struct natgw_nat_acct *natgw_nat_acct_services(const struct natgw_nat *nat);
 

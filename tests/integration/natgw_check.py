@@ -806,10 +806,12 @@ def check_report(ck, label, r, model, nets, publics=(PUBLIC_IP,)):
     counted = [d for d in drops if d not in UNCOUNTED_DROPS]
     ck.eq(m["PacketsDropCount"], sum(drops[d] for d in counted),
           label + ": PacketsDropCount vs the sum of counted drop reasons")
+    # ICMP errors natgw made ("fragmentation needed"), by the side they left by.
+    icmp_in, icmp_out = cnt["icmp_sent_inside"], cnt["icmp_sent_outside"]
     ck.eq(m["PacketsInFromSource"] + m["PacketsInFromDestination"],
           m["PacketsOutToDestination"] + m["PacketsOutToSource"] - cnt["rst_sent"]
-          + m["PacketsDropCount"],
-          label + ": packets in vs packets out + dropped (- RSTs made)")
+          - icmp_in - icmp_out + m["PacketsDropCount"],
+          label + ": packets in vs packets out + dropped (- RSTs and ICMP errors made)")
     ck.check(m["ErrorPortAllocation"] == drops.get("port_alloc"),
              "%s: ErrorPortAllocation %r vs drops.port_alloc %r" %
              (label, m["ErrorPortAllocation"], drops.get("port_alloc")))
@@ -828,18 +830,23 @@ def check_report(ck, label, r, model, nets, publics=(PUBLIC_IP,)):
         ck.check(f["inside_ip"] in nets, "%s: flow %d inside_ip %s not inside"
                  % (label, n, f["inside_ip"]))
         lo, hi = rep["config"]["port_range"]
+        if rep["config"]["port_range_preserve"] and f["inside_port"] < 1024:
+            lo, hi = 1, 1023  # RFC 4787 REQ-3a: low ports stay low
         ck.check(f["proto"] == "icmp" or lo <= f["public_port"] <= hi,
                  "%s: flow %d public port %d outside %d-%d" % (label, n, f["public_port"], lo, hi))
         ck.check(f["first_ns"] <= f["last_ns"], "%s: flow %d first_ns > last_ns" % (label, n))
-    ck.eq(sum(f["packets_out"] for f in flows), m["PacketsOutToDestination"],
-          label + ": sum of flows' packets_out vs PacketsOutToDestination")
-    ck.eq(sum(f["bytes_out"] for f in flows), m["BytesOutToDestination"],
-          label + ": sum of flows' bytes_out vs BytesOutToDestination")
-    ck.eq(sum(f["packets_in"] for f in flows), m["PacketsOutToSource"] - cnt["rst_sent"],
-          label + ": sum of flows' packets_in vs PacketsOutToSource - rst_sent")
+    ck.eq(sum(f["packets_out"] for f in flows), m["PacketsOutToDestination"] - icmp_out,
+          label + ": sum of flows' packets_out vs PacketsOutToDestination - ICMP made")
+    ck.eq(sum(f["bytes_out"] for f in flows),
+          m["BytesOutToDestination"] - cnt["icmp_bytes_outside"],
+          label + ": sum of flows' bytes_out vs BytesOutToDestination - ICMP bytes")
+    ck.eq(sum(f["packets_in"] for f in flows),
+          m["PacketsOutToSource"] - cnt["rst_sent"] - icmp_in,
+          label + ": sum of flows' packets_in vs PacketsOutToSource - rst_sent - ICMP made")
     # natgw's RSTs are bare 40-byte IPv4+TCP headers.
-    ck.eq(sum(f["bytes_in"] for f in flows), m["BytesOutToSource"] - 40 * cnt["rst_sent"],
-          label + ": sum of flows' bytes_in vs BytesOutToSource - RST bytes")
+    ck.eq(sum(f["bytes_in"] for f in flows),
+          m["BytesOutToSource"] - 40 * cnt["rst_sent"] - cnt["icmp_bytes_inside"],
+          label + ": sum of flows' bytes_in vs BytesOutToSource - RST and ICMP bytes")
 
     ck.eq(cnt.get("rst_bytes"), 40 * cnt["rst_sent"], label + ": counters.rst_bytes vs 40 a RST")
     check_accounting(ck, label, rep)

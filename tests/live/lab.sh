@@ -51,21 +51,9 @@ PY=/usr/bin/python3
 LABPY=$HERE/lab.py
 
 TAG=natgw-lab-$$
-NS_IN=$TAG-in
-NS_GW=$TAG-gw
-NS_OUT=$TAG-out
+# shellcheck source=tests/live/netns.sh
+. "$HERE/netns.sh" # the namespaces (named after TAG), addresses and MACs
 PREFIX=$TAG # DPDK --file-prefix (telemetry socket), one per run: -1, -2
-
-HOST_IP=10.0.1.10
-GW_INSIDE_IP=10.0.1.1 # exists only as the host's static neighbour entry
-INSIDE_NET=10.0.1.0/24
-SERVER_IP=198.51.100.1
-PUBLIC_IP=203.0.113.10
-# Locally administered MACs, fixed so that the report can be checked against them.
-MAC_HOST=02:6e:61:00:01:0a
-MAC_GW_IN=02:6e:61:00:01:01
-MAC_GW_OUT=02:6e:61:00:02:01
-MAC_SERVER=02:6e:61:00:02:0a
 
 HTTP_PORT=8080
 UDP_PORTS=7001,7002
@@ -85,49 +73,12 @@ NS_MADE=()
 npass=0
 nfail=0
 
-say() { printf '%s\n' "$*"; }
-pass() { npass=$((npass + 1)); say "PASS: $*"; }
-fail() { nfail=$((nfail + 1)); say "FAIL: $*"; }
-check() { # check WHAT CMD...: PASS if CMD succeeds
-	local what=$1
-	shift
-	if "$@"; then pass "$what"; else fail "$what"; fi
-}
-die() { # a step the rest depends on failed
-	fail "$*"
-	exit 1
-}
-skip() {
-	say "SKIP: $*"
-	exit 77
-}
-inns() { # inns NS CMD...
-	local ns=$1
-	shift
-	ip netns exec "$ns" "$@"
-}
-
 cleanup() {
-	local rc=$? pid ns f
+	local rc=$? f
 	trap - EXIT INT TERM
-	if [ -n "$NATGW_PID" ]; then
-		kill -TERM "$NATGW_PID" 2>/dev/null
-	fi
-	for pid in "${PIDS[@]}"; do
-		kill -TERM "$pid" 2>/dev/null
-	done
-	sleep 0.3
-	for pid in $NATGW_PID "${PIDS[@]}"; do
-		kill -KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	done
-	# Anything else still running in the lab's namespaces was started here.
-	for ns in "${NS_MADE[@]}"; do
-		for pid in $(ip netns pids "$ns" 2>/dev/null); do
-			kill -KILL "$pid" 2>/dev/null
-		done
-		ip netns del "$ns" 2>/dev/null # takes its veth ends with it
-	done
+	# shellcheck disable=SC2086 # NATGW_PID: none or one
+	netns_stop $NATGW_PID "${PIDS[@]}"
+	netns_remove
 	rm -rf "/var/run/dpdk/$PREFIX-1" "/var/run/dpdk/$PREFIX-2" 2>/dev/null
 	if [ -n "$TMP" ] && [ "$rc" != 0 ] && [ "$rc" != 77 ]; then
 		say "---- the lab failed: logs follow (natgw's first) ----"
@@ -146,8 +97,7 @@ trap 'exit 130' INT TERM
 
 # ------------------------------------------------------------------ can we?
 
-[ "$(id -u)" = 0 ] || skip "the live lab needs root (network namespaces, veths)"
-command -v ip >/dev/null || skip "no 'ip' command (iproute2): cannot make network namespaces"
+netns_make "the live lab"
 if [ -z "$NATGW" ] || [ ! -x "$NATGW" ]; then
 	die "usage: lab.sh NATGW (natgw binary, got '$NATGW')"
 fi
@@ -158,57 +108,11 @@ done
 [ -n "$TELEMETRY" ] || die "dpdk-telemetry.py is missing (package dpdk): run tools/install-deps"
 
 TMP=$(mktemp -d /tmp/natgw-lab.XXXXXX) || die "cannot make a temporary directory"
-if ! ip netns add "$NS_IN" 2>"$TMP/netns.err"; then
-	say "ip netns add: $(cat "$TMP/netns.err")"
-	rm -f "$TMP/netns.err"
-	skip "network namespaces cannot be made here"
-fi
-NS_MADE+=("$NS_IN")
-for ns in "$NS_GW" "$NS_OUT"; do
-	ip netns add "$ns" || die "ip netns add $ns"
-	NS_MADE+=("$ns")
-done
 
 # ------------------------------------------------------------------ the lab
 
-setup() {
-	local ns dev
-	for ns in "$NS_IN" "$NS_GW" "$NS_OUT"; do
-		ip -n "$ns" link set lo up || return 1
-		# No IPv6: router solicitations and DAD would reach natgw (drops: ipv6).
-		inns "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-			net.ipv6.conf.default.disable_ipv6=1 || return 1
-	done
-	# The veths are made inside the namespaces: no name in the root namespace.
-	ip -n "$NS_GW" link add gin address "$MAC_GW_IN" type veth \
-		peer name eth0 netns "$NS_IN" address "$MAC_HOST" || return 1
-	ip -n "$NS_GW" link add gout address "$MAC_GW_OUT" type veth \
-		peer name eth0 netns "$NS_OUT" address "$MAC_SERVER" || return 1
-	# The gateway's ends have no address: the kernel of ngw takes no part.
-	for dev in gin gout; do
-		inns "$NS_GW" ethtool -K "$dev" gro off >/dev/null 2>&1 # not offered: fine
-		ip -n "$NS_GW" link set "$dev" up || return 1
-	done
-
-	ip -n "$NS_IN" addr add "$HOST_IP/24" dev eth0 || return 1
-	ip -n "$NS_IN" link set eth0 up || return 1
-	ip -n "$NS_IN" route add default via "$GW_INSIDE_IP" || return 1
-	ip -n "$NS_IN" neigh replace "$GW_INSIDE_IP" lladdr "$MAC_GW_IN" dev eth0 nud permanent ||
-		return 1
-
-	ip -n "$NS_OUT" addr add "$SERVER_IP/24" dev eth0 || return 1
-	ip -n "$NS_OUT" link set eth0 up || return 1
-	# The public address is on the link; nout has no route to 10.0.0.0/8, so
-	# an answer to a private source could not even leave it.
-	ip -n "$NS_OUT" route add "$PUBLIC_IP/32" dev eth0 || return 1
-	ip -n "$NS_OUT" neigh replace "$PUBLIC_IP" lladdr "$MAC_GW_OUT" dev eth0 nud permanent ||
-		return 1
-
-	# See the header: checksums must be complete in the frames natgw reads.
-	inns "$NS_IN" ethtool -K eth0 tx off >/dev/null || return 1
-	inns "$NS_OUT" ethtool -K eth0 tx off >/dev/null || return 1
-}
-setup || die "lab set-up (namespaces $NS_IN, $NS_GW, $NS_OUT)"
+# shellcheck disable=SC2119 # no extra outside address
+netns_setup || die "lab set-up (namespaces $NS_IN, $NS_GW, $NS_OUT)"
 pass "lab set up: namespaces $NS_IN, $NS_GW, $NS_OUT; tx checksum offload off on the hosts"
 
 # ------------------------------------------------------------------ natgw

@@ -2286,10 +2286,11 @@ START_TEST(test_rfc_eim)
 		htons(9), &ip, &port));
 	ck_assert_uint_eq(ip, htonl(PUB));
 	ck_assert_uint_eq(port, htons(40000));
-	/* Ports below the range cannot be kept. */
+	/* A port below 1024 is kept below 1024 (RFC 4787 REQ-3a), here as
+	 * it was, since it is free. */
 	t = udp(PRIV, 53, REM, 53, 10);
 	fwd(nat, IN, &t, T0, &g, "low port");
-	ck_assert_uint_ge(out_sport(&g), 1024);
+	ck_assert_uint_eq(out_sport(&g), 53);
 }
 END_TEST
 
@@ -2395,19 +2396,20 @@ START_TEST(test_rfc_timeouts_udp_icmp)
 	struct tp t;
 	struct got g;
 
-	/* UDP: 2 min (RFC 4787 REQ-5). */
+	/* UDP: 5 min (RFC 4787 REQ-5: at least 2 min, 5 min or more the
+	 * recommended default). */
 	udp_out(nat, PRIV, 40000, REM, 53, T0);
 	t = udp(REM, 53, PUB, 40000, 8);
-	fwd(nat, OUT, &t, T0 + 119 * NS, &g, "UDP at 119 s");
-	drop(nat, OUT, &t, T0 + 239 * NS, NATGW_DROP_no_session_inbound, "UDP 120 s later");
+	fwd(nat, OUT, &t, T0 + 299 * NS, &g, "UDP at 299 s");
+	drop(nat, OUT, &t, T0 + 599 * NS, NATGW_DROP_no_session_inbound, "UDP 300 s later");
 	r = log_find(nat, 17, PRIV, 40000, REM, 53);
 	ck_assert_ptr_nonnull(r);
 	ck_assert_uint_eq(r->end, NATGW_END_IDLE);
-	ck_assert_uint_eq(r->end_ns, T0 + 239 * NS);
+	ck_assert_uint_eq(r->end_ns, T0 + 599 * NS);
 	/* With its last session the mapping went, so EIF lets nothing in. */
 	ck_assert_uint_eq(st_of(nat)->mappings_active, 0);
 	t = udp(REM2, 53, PUB, 40000, 8);
-	drop(nat, OUT, &t, T0 + 240 * NS, NATGW_DROP_no_session_inbound, "after the mapping");
+	drop(nat, OUT, &t, T0 + 600 * NS, NATGW_DROP_no_session_inbound, "after the mapping");
 
 	/* ICMP query: 60 s (RFC 5508 REQ-1). */
 	t = icmp(PRIV, REM, 8, 0x99, 1, 8);
@@ -2622,12 +2624,19 @@ START_TEST(test_conf_defaults)
 	natgw_nat_conf_defaults(&c, NATGW_PROFILE_RFC);
 	ck_assert_uint_ge(c.timeout_ns[NATGW_TO_tcp_est], 7440 * NS);
 	ck_assert_uint_ge(c.timeout_ns[NATGW_TO_tcp_trans], 240 * NS);
-	ck_assert_uint_ge(c.timeout_ns[NATGW_TO_udp], 120 * NS);
+	ck_assert_uint_eq(c.timeout_ns[NATGW_TO_udp], 300 * NS);
 	ck_assert_uint_ge(c.timeout_ns[NATGW_TO_icmp], 60 * NS);
 	ck_assert_int_eq(c.filtering, NATGW_FILTER_EIF);
 	ck_assert(c.frag_udp);
 	ck_assert(c.frag_tcp_icmp);
 	ck_assert(!c.rst_on_stale);
+	ck_assert(c.icmp_frag_needed);
+	ck_assert(c.port_range_preserve);
+	ck_assert(!c.port_parity);
+	natgw_nat_conf_defaults(&c, NATGW_PROFILE_AWS);
+	ck_assert(!c.icmp_frag_needed);
+	ck_assert(!c.port_range_preserve);
+	ck_assert(!c.port_parity);
 }
 END_TEST
 
@@ -2915,6 +2924,431 @@ START_TEST(test_admit_policy)
 }
 END_TEST
 
+/* ================================================================== conform */
+
+/*
+ * The requirements of docs/conformance.md that the tests above do not already
+ * prove, each case named after its row.
+ */
+
+/* The output's IP packet must be exactly @p want's (a frame the NAT sends back
+ * out of the port it came in by has its MACs swapped). */
+static void
+expect_ip(const struct got *g, const struct tp *want, const char *what)
+{
+	uint8_t w[2048];
+	uint16_t wl = tp_build(w, want), wl3 = tp_l3(w), gl3 = tp_l3(g->f), i;
+
+	check_csums(g, what);
+	ck_assert_msg(g->len - gl3 == wl - wl3, "%s: %u IP bytes, want %u", what,
+		g->len - gl3, wl - wl3);
+	for (i = 0; i < wl - wl3; i++)
+		ck_assert_msg(g->f[gl3 + i] == w[wl3 + i], "%s: IP byte %u is 0x%02x, want 0x%02x",
+			what, i, g->f[gl3 + i], w[wl3 + i]);
+}
+
+/* A frame that must come back out of the side it arrived on. */
+static void
+back(struct natgw_nat *nat, enum natgw_side side, const struct tp *t, uint64_t now,
+		struct got *g, const char *what)
+{
+	uint64_t before[NATGW_DROP_MAX];
+	int s;
+
+	memcpy(before, st_of(nat)->drop, sizeof(before));
+	s = xmit_tp(nat, side, t, now, g);
+	ck_assert_msg(s == (int)side, "%s: not sent back (%s)", what,
+		s < 0 ? drop_diff(before, nat) : "forwarded");
+	check_csums(g, what);
+}
+
+/* AWS: 55,000 simultaneous connections to one destination per public
+ * address, at the documented default, with two addresses: 110,000 fit, the
+ * next is refused (ErrorPortAllocation), each address holds 55,000. */
+START_TEST(test_aws_55000_per_dest)
+{
+	struct natgw_nat_conf c;
+	struct natgw_nat *nat;
+	unsigned int i, on_first = 0;
+	struct tp t;
+	struct got g;
+
+	conf_base(&c, NATGW_PROFILE_AWS);
+	ck_assert_uint_eq(c.per_dest_limit, 55000);
+	c.public_ip[1] = htonl(PUB2);
+	c.n_public = 2;
+	c.max_sessions = 1u << 17;
+	nat = mk(&c);
+	for (i = 0; i < 110000; i++) {
+		t = tcp(NET | (0x100 + i / 50000), (uint16_t)(10000 + i % 50000), REM, 443, F_SYN,
+			ISN_C, 0);
+		fwd(nat, IN, &t, T0, &g, "within 2 x 55,000");
+		on_first += tp_ip_src(g.f) == PUB;
+		ck_assert_uint_ge(out_sport(&g), 1024);
+	}
+	ck_assert_uint_eq(on_first, 55000);
+	t = tcp(NET | 0x200, 10000, REM, 443, F_SYN, ISN_C, 0);
+	drop(nat, IN, &t, T0, NATGW_DROP_port_alloc, "the 110,001st");
+	ck_assert_uint_eq(METRIC(nat, ErrorPortAllocation), 1);
+	/* Another destination port is another destination. */
+	t = tcp(NET | 0x200, 10000, REM, 444, F_SYN, ISN_C, 0);
+	fwd(nat, IN, &t, T0, &g, "another destination");
+}
+END_TEST
+
+/* RFC 5382 REQ-2: simultaneous open, both profiles. */
+START_TEST(test_tcp_simultaneous_open)
+{
+	enum natgw_profile pr = _i ? NATGW_PROFILE_RFC : NATGW_PROFILE_AWS;
+	struct natgw_nat *nat = mk_profile(pr);
+	const struct natgw_nat_conf *c = natgw_nat_conf(nat);
+	struct tp t, w;
+	struct got g;
+	uint16_t P;
+
+	t = tcp(PRIV, 40000, REM, 5000, F_SYN, ISN_C, 0);
+	fwd(nat, IN, &t, T0, &g, "SYN out");
+	P = out_sport(&g);
+	/* The peer's own SYN crosses ours: no ACK, and it must get through. */
+	t = tcp(REM, 5000, PUB, P, F_SYN, ISN_S, 0);
+	fwd(nat, OUT, &t, T0 + MS, &g, "crossing SYN in");
+	w = tcp(REM, 5000, PRIV, 40000, F_SYN, ISN_S, 0);
+	w.ttl = 63;
+	expect_frame(&g, &w, "crossing SYN in");
+	t = tcp(PRIV, 40000, REM, 5000, F_SYN | F_ACK, ISN_C, ISN_S + 1);
+	fwd(nat, IN, &t, T0 + 2 * MS, &g, "SYN-ACK out");
+	t = tcp(REM, 5000, PUB, P, F_SYN | F_ACK, ISN_S, ISN_C + 1);
+	fwd(nat, OUT, &t, T0 + 3 * MS, &g, "SYN-ACK in");
+	ck_assert_uint_eq(METRIC(nat, ConnectionAttemptCount), 1);
+	ck_assert_uint_eq(METRIC(nat, ConnectionEstablishedCount), 1);
+	ck_assert_uint_eq(st_of(nat)->active_tcp, 1);
+	/* Established: it outlives the opening timeout. */
+	t = tcp(REM, 5000, PUB, P, F_ACK, ISN_S + 1, ISN_C + 1);
+	fwd(nat, OUT, &t, T0 + 3 * MS + c->timeout_ns[NATGW_TO_tcp_est] - NS, &g,
+		"ACK just within the established timeout");
+}
+END_TEST
+
+/* RFC 7857 section 2.2: a RST is translated, the session held 4 minutes, and a
+ * packet other than a RST in that time makes it established again. */
+START_TEST(test_rst_hold_rfc7857)
+{
+	enum natgw_profile pr = _i ? NATGW_PROFILE_RFC : NATGW_PROFILE_AWS;
+	struct natgw_nat *nat = mk_profile(pr);
+	const struct natgw_nat_conf *c = natgw_nat_conf(nat);
+	const struct natgw_flow_record *r;
+	uint64_t t1 = T0 + NS, t2 = t1 + 200 * NS, t3 = t2 + 400 * NS;
+	struct tp t, w;
+	struct got g;
+	uint16_t P = tcp_open(nat, PRIV, 40000, REM, 80, T0);
+
+	ck_assert_uint_eq(c->timeout_ns[NATGW_TO_tcp_trans], 240 * NS);
+	t = tcp(REM, 80, PUB, P, F_RST, ISN_S + 1, 0);
+	fwd(nat, OUT, &t, t1, &g, "RST in");
+	w = tcp(REM, 80, PRIV, 40000, F_RST, ISN_S + 1, 0);
+	w.ttl = 63;
+	expect_frame(&g, &w, "RST translated");
+	ck_assert_uint_eq(st_of(nat)->active_tcp, 0);
+	ck_assert_uint_eq(st_of(nat)->sessions_active, 1);
+	if (pr == NATGW_PROFILE_RFC)
+		ck_assert_uint_eq(st_of(nat)->mappings_active, 1);
+	/* The connection goes on (the RST was not accepted): established again,
+	 * and now held by the established timeout, not 240 s. */
+	t = tcp(PRIV, 40000, REM, 80, F_ACK | F_PSH, ISN_C + 1, ISN_S + 1);
+	t.payload = pat;
+	t.plen = 20;
+	fwd(nat, IN, &t, t2, &g, "data 200 s after the RST");
+	ck_assert_uint_eq(out_sport(&g), P);
+	ck_assert_uint_eq(st_of(nat)->active_tcp, 1);
+	natgw_nat_expire(nat, t2 + 300 * NS, 1u << 20);
+	ck_assert_uint_eq(st_of(nat)->sessions_active, 1);
+	t = tcp(REM, 80, PUB, P, F_ACK, ISN_S + 1, ISN_C + 21);
+	fwd(nat, OUT, &t, t2 + 300 * NS, &g, "ACK 300 s later");
+	/* A RST with nothing after it: the session ends 240 s later, as reset. */
+	t = tcp(PRIV, 40000, REM, 80, F_RST, ISN_C + 21, 0);
+	fwd(nat, IN, &t, t3, &g, "RST out");
+	natgw_nat_expire(nat, t3 + 239 * NS, 1u << 20);
+	ck_assert_uint_eq(st_of(nat)->sessions_active, 1);
+	natgw_nat_expire(nat, t3 + 242 * NS, 1u << 20);
+	ck_assert_uint_eq(st_of(nat)->sessions_active, 0);
+	r = log_find(nat, 6, PRIV, 40000, REM, 80);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_uint_eq(r->end, NATGW_END_RST);
+	ck_assert_uint_eq(r->end_ns, t3 + 240 * NS);
+	ck_assert_uint_eq(METRIC(nat, IdleTimeoutCount), 0);
+	ck_assert_uint_eq(st_of(nat)->active_tcp, 0);
+	if (pr == NATGW_PROFILE_RFC)
+		ck_assert_uint_eq(st_of(nat)->mappings_active, 0);
+}
+END_TEST
+
+/* RFC 4787 REQ-12, RFC 5508 REQ-6: no ICMP error ends (or refreshes) a
+ * session or its mapping, whatever its type or who sent it. */
+START_TEST(test_icmp_err_never_ends)
+{
+	enum natgw_profile pr = _i ? NATGW_PROFILE_RFC : NATGW_PROFILE_AWS;
+	struct natgw_nat *nat = mk_profile(pr);
+	static const uint8_t tc_[][2] = {{3, 3}, {3, 1}, {3, 13}, {11, 0}, {12, 0}, {3, 4}};
+	struct tp q, e, t;
+	uint8_t qb[2048];
+	uint16_t ql, P, Pt;
+	struct got g;
+	unsigned int i;
+
+	P = udp_out(nat, PRIV, 40000, REM, 53, T0);
+	Pt = tcp_open(nat, PRIV, 40001, REM, 80, T0);
+	for (i = 0; i < sizeof(tc_) / sizeof(tc_[0]); i++) {
+		q = udp(PUB, P, REM, 53, 24);
+		ql = ip_bytes(qb, &q, 2048);
+		e = icmp_err(i & 1 ? ROUTER : REM, PUB, tc_[i][0], tc_[i][1], qb, ql);
+		fwd(nat, OUT, &e, T0 + (i + 1) * NS, &g, "error about the UDP flow");
+		q = tcp(PUB, Pt, REM, 80, F_ACK, ISN_C + 1, ISN_S + 1);
+		ql = ip_bytes(qb, &q, 2048);
+		e = icmp_err(i & 1 ? ROUTER : REM, PUB, tc_[i][0], tc_[i][1], qb, ql);
+		fwd(nat, OUT, &e, T0 + (i + 1) * NS, &g, "error about the TCP flow");
+	}
+	ck_assert_uint_eq(st_of(nat)->sessions_active, 2);
+	ck_assert_uint_eq(st_of(nat)->active_tcp, 1);
+	if (pr == NATGW_PROFILE_RFC)
+		ck_assert_uint_eq(st_of(nat)->mappings_active, 2);
+	t = udp(REM, 53, PUB, P, 8);
+	fwd(nat, OUT, &t, T0 + 20 * NS, &g, "UDP reply after the errors");
+	t = tcp(REM, 80, PUB, Pt, F_ACK, ISN_S + 1, ISN_C + 1);
+	fwd(nat, OUT, &t, T0 + 20 * NS, &g, "TCP segment after the errors");
+}
+END_TEST
+
+/* RFC 4787 REQ-9, RFC 5382 REQ-8: the rfc profile hairpins, with the
+ * sender's public endpoint as the source (REQ-9a). */
+START_TEST(test_hairpin_rfc)
+{
+	struct natgw_nat *nat = mk_profile(NATGW_PROFILE_RFC);
+	struct tp t, w, q, e;
+	uint8_t qb[2048];
+	uint16_t PA, PB, ql;
+	struct got g;
+
+	/* A (PRIV) has a public endpoint from talking to REM. */
+	PA = udp_out(nat, PRIV, 40000, REM, 3478, T0);
+	ck_assert_uint_eq(PA, 40000);
+	/* B (PRIV2) sends to it: A gets it from B's public endpoint. */
+	t = udp(PRIV2, 5000, PUB, PA, 30);
+	back(nat, IN, &t, T0 + NS, &g, "B to A's public endpoint");
+	PB = out_sport(&g);
+	w = udp(PUB, PB, PRIV, 40000, 30);
+	w.ttl = 63;
+	expect_ip(&g, &w, "hairpinned to A");
+	ck_assert_uint_eq(PB, 5000);
+	/* A answers B's public endpoint. */
+	t = udp(PRIV, 40000, PUB, PB, 12);
+	back(nat, IN, &t, T0 + 2 * NS, &g, "A's answer");
+	w = udp(PUB, PA, PRIV2, 5000, 12);
+	w.ttl = 63;
+	expect_ip(&g, &w, "hairpinned to B");
+	ck_assert_uint_eq(st_of(nat)->hairpinned, 2);
+	/* An ICMP error about the hairpinned flow takes the same way back
+	 * (RFC 5508 REQ-7): A's port unreachable about what it got reaches B
+	 * quoting what B sent. */
+	q = udp(PUB, PB, PRIV, 40000, 30);
+	q.ttl = 63;
+	ql = ip_bytes(qb, &q, 2048);
+	e = icmp_err(PRIV, PUB, 3, 3, qb, ql);
+	back(nat, IN, &e, T0 + 3 * NS, &g, "A's port unreachable");
+	q = udp(PRIV2, 5000, PUB, PA, 30);
+	q.ttl = 63;
+	ql = ip_bytes(qb, &q, 2048);
+	w = icmp_err(PUB, PRIV2, 3, 3, qb, ql);
+	w.ttl = 63;
+	expect_ip(&g, &w, "port unreachable to B");
+	/* The mapping is not ended by it, and A still reaches REM through it. */
+	t = udp(PRIV, 40000, REM, 3478, 12);
+	fwd(nat, IN, &t, T0 + 4 * NS, &g, "A to REM");
+	ck_assert_uint_eq(out_sport(&g), PA);
+	/* Sent counted once, as delivered to the inside. */
+	ck_assert_uint_eq(METRIC(nat, PacketsOutToSource), 3);
+	ck_assert_uint_eq(METRIC(nat, PacketsOutToDestination), 2);
+
+	/* TCP: A's SYN from its mapping... */
+	t = tcp(PRIV, 41000, REM, 80, F_SYN, ISN_C, 0);
+	fwd(nat, IN, &t, T0 + 5 * NS, &g, "A's SYN out");
+	PA = out_sport(&g);
+	/* ...lets B open a connection to it through the NAT. */
+	t = tcp(PRIV2, 6000, PUB, PA, F_SYN, ISN_S, 0);
+	back(nat, IN, &t, T0 + 6 * NS, &g, "B's SYN to A");
+	PB = out_sport(&g);
+	w = tcp(PUB, PB, PRIV, 41000, F_SYN, ISN_S, 0);
+	w.ttl = 63;
+	expect_ip(&g, &w, "B's SYN at A");
+	t = tcp(PRIV, 41000, PUB, PB, F_SYN | F_ACK, ISN_C, ISN_S + 1);
+	back(nat, IN, &t, T0 + 7 * NS, &g, "A's SYN-ACK");
+	ck_assert_uint_eq(tp_ip_dst(g.f), PRIV2);
+	t = tcp(PRIV2, 6000, PUB, PA, F_ACK, ISN_S + 1, ISN_C + 1);
+	back(nat, IN, &t, T0 + 8 * NS, &g, "B's ACK");
+	/* Not a SYN, no session: dropped. */
+	t = tcp(PRIV2, 6001, PUB, PA, F_ACK, ISN_S + 1, ISN_C + 1);
+	drop(nat, IN, &t, T0 + 9 * NS, NATGW_DROP_tcp_not_syn, "stray ACK to A");
+	/* Nobody behind the public endpoint, or a ping to the NAT: dropped. */
+	t = udp(PRIV2, 5000, PUB, 39999, 30);
+	drop(nat, IN, &t, T0 + 10 * NS, NATGW_DROP_hairpin, "to an unmapped port");
+	t = icmp(PRIV2, PUB, 8, 0x77, 1, 8);
+	drop(nat, IN, &t, T0 + 10 * NS, NATGW_DROP_hairpin, "ping to the NAT");
+	/* Both legs end like any session: all gone after the timeouts. */
+	natgw_nat_expire(nat, T0 + 10000 * NS, 1u << 20);
+	ck_assert_uint_eq(st_of(nat)->sessions_active, 0);
+	ck_assert_uint_eq(st_of(nat)->mappings_active, 0);
+}
+END_TEST
+
+/* Hairpinning meets the filter: with address-dependent filtering B reaches A
+ * only after A sent to B's public address; the aws profile never hairpins. */
+START_TEST(test_hairpin_filtering)
+{
+	struct natgw_nat_conf c;
+	struct natgw_nat *nat;
+	struct tp t;
+	struct got g;
+	uint16_t PA;
+
+	conf_base(&c, NATGW_PROFILE_RFC);
+	c.filtering = NATGW_FILTER_ADF;
+	nat = mk(&c);
+	PA = udp_out(nat, PRIV, 40000, REM, 3478, T0);
+	t = udp(PRIV2, 5000, PUB, PA, 30);
+	drop(nat, IN, &t, T0 + NS, NATGW_DROP_hairpin, "ADF: A never sent to PUB");
+	/* A sends to B's public endpoint (made by B's first try, which made
+	 * B's mapping): now PUB may reach A. */
+	t = udp(PRIV, 40000, PUB, 5000, 30);
+	back(nat, IN, &t, T0 + 2 * NS, &g, "A to B's public endpoint");
+	t = udp(PRIV2, 5000, PUB, PA, 30);
+	back(nat, IN, &t, T0 + 3 * NS, &g, "ADF: now allowed");
+	ck_assert_uint_eq(tp_ip_dst(g.f), PRIV);
+
+	conf_base(&c, NATGW_PROFILE_AWS);
+	nat = mk(&c);
+	PA = udp_out(nat, PRIV, 40000, REM, 3478, T0);
+	t = udp(PRIV2, 5000, PUB, PA, 30);
+	drop(nat, IN, &t, T0 + NS, NATGW_DROP_hairpin, "aws: no hairpinning");
+	ck_assert_uint_eq(st_of(nat)->sessions_active, 1);
+}
+END_TEST
+
+/* RFC 4787 REQ-13, RFC 5508 REQ-10, RFC 1191: a DF packet over the MTU gets
+ * "fragmentation needed" with the MTU (rfc); the aws profile drops it
+ * silently, as AWS documents. */
+START_TEST(test_frag_needed)
+{
+	struct natgw_nat_conf c;
+	struct natgw_nat *nat;
+	struct tp t, w;
+	uint8_t qb[2048];
+	uint16_t ql, P;
+	struct got g;
+
+	conf_base(&c, NATGW_PROFILE_RFC);
+	c.mtu = 1000;
+	nat = mk(&c);
+	t = udp(PRIV, 40000, REM, 53, 1200);
+	t.frag = 0x4000;
+	back(nat, IN, &t, T0, &g, "DF datagram over the MTU");
+	ql = ip_bytes(qb, &t, 548);
+	w = icmp_err(PUB, PRIV, 3, 4, qb, ql);
+	w.icmp_seq = 1000; /* the next hop's MTU, in the unused word's low half */
+	w.frag = 0;
+	expect_ip(&g, &w, "fragmentation needed");
+	ck_assert_uint_eq(DROPS(nat, mtu_exceeded), 1);
+	ck_assert_uint_eq(st_of(nat)->icmp_sent[IN], 1);
+	ck_assert_uint_eq(st_of(nat)->icmp_bytes[IN], 576);
+	ck_assert_uint_eq(METRIC(nat, PacketsOutToSource), 1);
+	ck_assert_uint_eq(st_of(nat)->sessions_active, 0);
+	/* Without DF: dropped (natgw does not fragment; see conformance.md). */
+	t.frag = 0;
+	drop(nat, IN, &t, T0, NATGW_DROP_mtu_exceeded, "no DF");
+	/* From outside: answered only for a packet of a session. */
+	P = udp_out(nat, PRIV, 40000, REM, 53, T0);
+	t = udp(REM, 53, PUB, P, 1200);
+	t.frag = 0x4000;
+	back(nat, OUT, &t, T0 + NS, &g, "DF reply over the MTU");
+	ck_assert_uint_eq(tp_ip_src(g.f), PUB);
+	ck_assert_uint_eq(tp_ip_dst(g.f), REM);
+	ck_assert_uint_eq(st_of(nat)->icmp_sent[OUT], 1);
+	t = udp(REM2, 53, PUB, 33333, 1200);
+	t.frag = 0x4000;
+	drop(nat, OUT, &t, T0 + NS, NATGW_DROP_mtu_exceeded, "stranger's DF packet");
+	ck_assert_uint_eq(st_of(nat)->icmp_sent[OUT], 1);
+
+	conf_base(&c, NATGW_PROFILE_AWS);
+	c.mtu = 1000;
+	nat = mk(&c);
+	t = udp(PRIV, 40000, REM, 53, 1200);
+	t.frag = 0x4000;
+	drop(nat, IN, &t, T0, NATGW_DROP_mtu_exceeded, "aws: DF over the MTU");
+	ck_assert_uint_eq(st_of(nat)->icmp_sent[IN], 0);
+}
+END_TEST
+
+/* RFC 4787 REQ-4 with RFC 7857 section 8: port parity, an option (off by
+ * default), in both profiles. */
+START_TEST(test_port_parity)
+{
+	enum natgw_profile pr = _i ? NATGW_PROFILE_RFC : NATGW_PROFILE_AWS;
+	struct natgw_nat_conf c;
+	struct natgw_nat *nat;
+	unsigned int i, same = 0;
+	uint16_t P;
+
+	conf_base(&c, pr);
+	ck_assert(!c.port_parity);
+	c.port_parity = true;
+	nat = mk(&c);
+	for (i = 0; i < 200; i++) {
+		/* Every inside port twice, from two hosts: the second cannot keep
+		 * it (rfc), yet keeps its parity. */
+		P = udp_out(nat, i & 1 ? PRIV2 : PRIV, (uint16_t)(20000 + i / 2), REM, 53, T0);
+		ck_assert_msg(((P ^ (20000 + i / 2)) & 1) == 0, "port %u for inside port %u", P,
+			20000 + i / 2);
+		same += P == 20000 + i / 2;
+	}
+	if (pr == NATGW_PROFILE_RFC)
+		ck_assert_uint_eq(same, 100);
+	/* Without the option parity is chance: both parities show up. */
+	conf_base(&c, pr);
+	nat = mk(&c);
+	for (i = 0, same = 0; i < 64; i++)
+		same += (udp_out(nat, PRIV, (uint16_t)(20000 + 2 * i), REM2, 53, T0) & 1) == 0;
+	if (pr == NATGW_PROFILE_AWS)
+		ck_assert(same > 0 && same < 64);
+}
+END_TEST
+
+/* RFC 4787 REQ-3a: an inside port below 1024 gets a public port below 1024
+ * (rfc default; the aws profile keeps to AWS's 1024-65535). */
+START_TEST(test_port_range_preserve)
+{
+	struct natgw_nat_conf c;
+	struct natgw_nat *nat;
+	char err[256];
+	uint16_t P;
+	unsigned int i;
+
+	nat = mk_profile(NATGW_PROFILE_RFC);
+	ck_assert(natgw_nat_conf(nat)->port_range_preserve);
+	ck_assert_uint_eq(udp_out(nat, PRIV, 123, REM, 123, T0), 123);
+	for (i = 0; i < 50; i++) {
+		P = udp_out(nat, PRIV2 + i, 123, REM, 123, T0);
+		ck_assert_msg(P >= 1 && P < 1024 && P != 123, "low port %u", P);
+	}
+	ck_assert_uint_ge(udp_out(nat, PRIV, 1024, REM, 123, T0), 1024);
+	nat = mk_profile(NATGW_PROFILE_AWS);
+	ck_assert(!natgw_nat_conf(nat)->port_range_preserve);
+	ck_assert_uint_ge(udp_out(nat, PRIV, 123, REM, 123, T0), 1024);
+	/* The low range must not overlap the public range. */
+	conf_base(&c, NATGW_PROFILE_RFC);
+	c.port_lo = 1000;
+	ck_assert_int_eq(natgw_nat_conf_check(&c, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "port range preservation"));
+}
+END_TEST
+
 /* ================================================================== main */
 
 static TCase *
@@ -3013,6 +3447,17 @@ main(void)
 	t = tc(s, "config");
 	tcase_add_test(t, test_conf_check);
 	tcase_add_test(t, test_conf_defaults);
+
+	t = tc(s, "conform");
+	tcase_add_test(t, test_aws_55000_per_dest);
+	tcase_add_loop_test(t, test_tcp_simultaneous_open, 0, 2);
+	tcase_add_loop_test(t, test_rst_hold_rfc7857, 0, 2);
+	tcase_add_loop_test(t, test_icmp_err_never_ends, 0, 2);
+	tcase_add_test(t, test_hairpin_rfc);
+	tcase_add_test(t, test_hairpin_filtering);
+	tcase_add_test(t, test_frag_needed);
+	tcase_add_loop_test(t, test_port_parity, 0, 2);
+	tcase_add_test(t, test_port_range_preserve);
 
 	return natgw_test_run(s);
 }

@@ -1,0 +1,133 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# shellcheck shell=bash
+#
+# The live tests' network: three namespaces and two veth pairs, natgw's ends
+# left without addresses (lab.sh's header explains the static neighbours and
+# the checksum offloads). Sourced by lab.sh and natdisc.sh after they set
+# TAG (the namespaces' prefix, unique per run); the checks count in their
+# npass and nfail.
+#
+# netns_make WHAT: skip (77) unless root with iproute2 and network namespaces;
+# else make NS_IN, NS_GW, NS_OUT, each added to NS_MADE for netns_remove.
+netns_make() {
+	local ns err
+	[ "$(id -u)" = 0 ] || skip "$1 needs root (network namespaces, veths)"
+	command -v ip >/dev/null || skip "no 'ip' command (iproute2): cannot make network namespaces"
+	if ! err=$(ip netns add "$NS_IN" 2>&1); then
+		say "ip netns add: $err"
+		skip "network namespaces cannot be made here"
+	fi
+	NS_MADE+=("$NS_IN")
+	for ns in "$NS_GW" "$NS_OUT"; do
+		ip netns add "$ns" || die "ip netns add $ns"
+		NS_MADE+=("$ns")
+	done
+}
+
+# netns_setup [EXTRA_OUTSIDE_IP...]: make the lab; the extra addresses go on
+# the outside host too (a STUN server's alternate address). Returns non-zero
+# at the first step that fails.
+
+NS_IN=$TAG-in
+NS_GW=$TAG-gw
+NS_OUT=$TAG-out
+HOST_IP=10.0.1.10
+GW_INSIDE_IP=10.0.1.1 # exists only as the host's static neighbour entry
+# shellcheck disable=SC2034 # used by the scripts that source this
+INSIDE_NET=10.0.1.0/24
+SERVER_IP=198.51.100.1
+PUBLIC_IP=203.0.113.10
+# Locally administered MACs, fixed so that reports can be checked against them.
+MAC_HOST=02:6e:61:00:01:0a
+MAC_GW_IN=02:6e:61:00:01:01
+MAC_GW_OUT=02:6e:61:00:02:01
+MAC_SERVER=02:6e:61:00:02:0a
+
+# The live tests' checks: each PASS/FAIL line counted in npass/nfail.
+say() { printf '%s\n' "$*"; }
+pass() { npass=$((npass + 1)); say "PASS: $*"; }
+fail() { nfail=$((nfail + 1)); say "FAIL: $*"; }
+check() { # check WHAT CMD...: PASS if CMD succeeds
+	local what=$1
+	shift
+	if "$@"; then pass "$what"; else fail "$what"; fi
+}
+die() { # a step the rest depends on failed
+	fail "$*"
+	exit 1
+}
+skip() {
+	say "SKIP: $*"
+	exit 77
+}
+inns() { # inns NS CMD...
+	local ns=$1
+	shift
+	ip netns exec "$ns" "$@"
+}
+
+# netns_stop PID...: what the test started, TERM then KILL, reaped.
+netns_stop() {
+	local pid
+	for pid in "$@"; do
+		kill -TERM "$pid" 2>/dev/null
+	done
+	sleep 0.3
+	for pid in "$@"; do
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+}
+
+# netns_remove: the namespaces in NS_MADE, with anything still running in
+# them (the test started it); their veth ends go with them.
+netns_remove() {
+	local ns pid
+	for ns in "${NS_MADE[@]}"; do
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do
+			kill -KILL "$pid" 2>/dev/null
+		done
+		ip netns del "$ns" 2>/dev/null
+	done
+}
+
+netns_setup() {
+	local ns dev a
+	for ns in "$NS_IN" "$NS_GW" "$NS_OUT"; do
+		ip -n "$ns" link set lo up || return 1
+		# No IPv6: router solicitations and DAD would reach natgw (drops: ipv6).
+		inns "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+			net.ipv6.conf.default.disable_ipv6=1 || return 1
+	done
+	# The veths are made inside the namespaces: no name in the root namespace.
+	ip -n "$NS_GW" link add gin address "$MAC_GW_IN" type veth \
+		peer name eth0 netns "$NS_IN" address "$MAC_HOST" || return 1
+	ip -n "$NS_GW" link add gout address "$MAC_GW_OUT" type veth \
+		peer name eth0 netns "$NS_OUT" address "$MAC_SERVER" || return 1
+	# The gateway's ends have no address: the kernel of ngw takes no part.
+	for dev in gin gout; do
+		inns "$NS_GW" ethtool -K "$dev" gro off >/dev/null 2>&1 # not offered: fine
+		ip -n "$NS_GW" link set "$dev" up || return 1
+	done
+
+	ip -n "$NS_IN" addr add "$HOST_IP/24" dev eth0 || return 1
+	ip -n "$NS_IN" link set eth0 up || return 1
+	ip -n "$NS_IN" route add default via "$GW_INSIDE_IP" || return 1
+	ip -n "$NS_IN" neigh replace "$GW_INSIDE_IP" lladdr "$MAC_GW_IN" dev eth0 nud permanent ||
+		return 1
+
+	ip -n "$NS_OUT" addr add "$SERVER_IP/24" dev eth0 || return 1
+	for a in "$@"; do
+		ip -n "$NS_OUT" addr add "$a/24" dev eth0 || return 1
+	done
+	ip -n "$NS_OUT" link set eth0 up || return 1
+	# The public address is on the link; nout has no route to 10.0.0.0/8, so
+	# an answer to a private source could not even leave it.
+	ip -n "$NS_OUT" route add "$PUBLIC_IP/32" dev eth0 || return 1
+	ip -n "$NS_OUT" neigh replace "$PUBLIC_IP" lladdr "$MAC_GW_OUT" dev eth0 nud permanent ||
+		return 1
+
+	# See the header: checksums must be complete in the frames natgw reads.
+	inns "$NS_IN" ethtool -K eth0 tx off >/dev/null || return 1
+	inns "$NS_OUT" ethtool -K eth0 tx off >/dev/null || return 1
+}
