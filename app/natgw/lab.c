@@ -780,6 +780,20 @@ tick(void *arg, uint64_t elapsed, uint64_t total)
 	fflush(stderr);
 }
 
+/* "4.016 Mpps", "184.9 kcps"; a count of sessions as it is. */
+static void
+rate_cell(char *buf, size_t n, double v, const char *unit)
+{
+	if (strcmp(unit, "sessions") == 0)
+		snprintf(buf, n, "%.0f sessions", v);
+	else if (v >= 1e6)
+		snprintf(buf, n, "%.3f M%s", v / 1e6, unit);
+	else if (v >= 1e3)
+		snprintf(buf, n, "%.1f k%s", v / 1e3, unit);
+	else
+		snprintf(buf, n, "%.0f %s", v, unit);
+}
+
 /* One trial into the log, the CSV and (on a terminal) a line. */
 static void
 log_trial(struct lab *L, const char *unit, const struct natgw_trial *t,
@@ -801,10 +815,14 @@ log_trial(struct lab *L, const char *unit, const struct natgw_trial *t,
 		fprintf(L->csv, "%s,%zu,%.1f,%.1f,%" PRIu64 ",%" PRIu64 ",%.6f,%.3f\n", L->test,
 			json_array_size(L->trials), t->offered, t->achieved, t->sent, t->received,
 			loss, (double)t->duration_ns / 1e9);
-	if (L->tty && !L->o.quiet)
-		fprintf(stderr, "\r  %s trial %zu: %.4g %s offered, %.4g sent, loss %.4f%%\n",
-			L->test, json_array_size(L->trials), t->offered, unit, t->achieved,
-			100 * loss);
+	if (L->tty && !L->o.quiet) {
+		char off[48], ach[48];
+
+		rate_cell(off, sizeof(off), t->offered, unit);
+		rate_cell(ach, sizeof(ach), t->achieved, unit);
+		fprintf(stderr, "\r  %s trial %zu: %s offered, %s sent, loss %.4f%%\n",
+			L->test, json_array_size(L->trials), off, ach, 100 * loss);
+	}
 }
 
 /* ---------------------------------------------------------------- trials */
@@ -1222,17 +1240,6 @@ scenario(struct lab *L, struct rte_mempool *mp, json_t *root)
 }
 
 /* ---------------------------------------------------------------- output */
-
-static void
-rate_cell(char *buf, size_t n, double v, const char *unit)
-{
-	if (v >= 1e6)
-		snprintf(buf, n, "%.3f M%s", v / 1e6, unit);
-	else if (v >= 1e3)
-		snprintf(buf, n, "%.1f k%s", v / 1e3, unit);
-	else
-		snprintf(buf, n, "%.0f %s", v, unit);
-}
 
 static void
 bound_cell(char *buf, size_t n, const struct natgw_search_bound *b, const char *unit)
