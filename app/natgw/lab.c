@@ -1098,7 +1098,7 @@ synth_conf(const struct lab *L, struct natgw_synth_conf *sc, char *err, size_t e
 	if (natgw_synth_conf_parse(sc, LAB_SYNTH, err, errlen) < 0)
 		return -1;
 	if (L->o.synth && natgw_synth_conf_parse(sc, L->o.synth, e2, sizeof(e2)) < 0) {
-		snprintf(err, errlen, "--synth: %s", e2);
+		snprintf(err, errlen, "--synth: %s", strncmp(e2, "synth: ", 7) == 0 ? e2 + 7 : e2);
 		return -1;
 	}
 	if (L->o.dut == DUT_BUILTIN && (!natgw_nat_is_inside(&L->nat,
