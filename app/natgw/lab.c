@@ -1224,8 +1224,19 @@ scenario(struct lab *L, struct rte_mempool *mp, json_t *root)
 	natgw_synth_summary(&sc, &st, line, sizeof(line));
 	if (L->tty && !L->o.quiet)
 		fprintf(stderr, "\r");
-	if (!L->o.quiet)
-		printf("scenario: %s%s\n", line, cut ? " (cut at its bound)" : "");
+	if (!L->o.quiet) {
+		uint64_t bytes = 0;
+		unsigned int i;
+
+		/* What the hosts got and sent, application bytes: the
+		 * workload's goodput through the device. */
+		for (i = 0; i < NATGW_SYNTH_N_SVC; i++)
+			bytes += st.svc[i].received + st.svc[i].sent;
+		printf("scenario: %s%s\n          %.1f MB moved in %.1f s: %.1f Mbps of goodput; "
+			"%" PRIu64 " frames refused by a full port\n", line,
+			cut ? " (cut at its bound)" : "", (double)bytes / 1e6, secs,
+			secs > 0 ? (double)bytes * 8 / secs / 1e6 : 0.0, full);
+	}
 	j = json_pack("{s:o,s:o,s:f,s:b,s:{s:I,s:I},s:{s:I,s:I},s:I}",
 		"conf", natgw_synth_conf_json(&sc), "stats", natgw_synth_stats_json(&st),
 		"seconds", secs, "cut", cut || lab_stop,
@@ -1585,7 +1596,8 @@ run_tests(struct lab *L, struct rte_mempool *mp, json_t *root)
 		json_object_set_new(root, "dut", dut_json(L));
 	}
 	if (!o->quiet) {
-		printf("\n");
+		if (have_tp || have_cps || have_cap)
+			printf("\n");
 		print_table(L, have_tp ? &tp : NULL, have_cps ? &cps : NULL, have_cap ? &cap : NULL,
 			rows, nrows);
 	}
