@@ -22,7 +22,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <arpa/inet.h>
 #include <jansson.h>
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -55,29 +54,11 @@
 enum dut_kind { DUT_BUILTIN, DUT_EXTERNAL, DUT_NONE };
 enum { T_THROUGHPUT = 1, T_LATENCY = 2, T_CPS = 4, T_CAPACITY = 8, T_SCENARIO = 16, T_ALL = 31 };
 
-/*
- * The synthetic ECS workload's destinations (tools/gen_captures.py's, each
- * checked there against AWS's ip-ranges.json): the ECS control plane, ECR, S3,
- * DynamoDB, CloudWatch Logs, and the internet (GitHub, public DNS, a metrics
- * host). Flows are spread over these and --internet-dests more addresses of
- * 198.18.0.0/15, RFC 2544's benchmark range, so that the per-destination
- * limit (55,000 a public address in `aws`) does not cap the table tests.
- */
-static const struct {
-	const char *ip;
-	uint16_t port;
-} ecs_dests[] = {
-	{"52.94.133.131", 443},  /* ecs.us-east-1.amazonaws.com */
-	{"52.46.145.20", 443},   /* api.ecr.us-east-1.amazonaws.com */
-	{"44.213.79.104", 443},  /* 123456789012.dkr.ecr.us-east-1.amazonaws.com */
-	{"52.217.84.12", 443},   /* prod-us-east-1-starport-layer-bucket.s3... */
-	{"16.182.65.41", 443},   /* s3.us-east-1.amazonaws.com */
-	{"3.218.182.10", 443},   /* dynamodb.us-east-1.amazonaws.com */
-	{"52.94.229.7", 443},    /* logs.us-east-1.amazonaws.com */
-	{"140.82.112.6", 443},   /* api.github.com */
-	{"8.8.8.8", 53},         /* dns.google */
-	{"198.51.100.77", 8125}, /* metrics.example.net */
-};
+/* Flows go to the synthetic ECS workload's destinations (drivers/synth: the
+ * ECS control plane, ECR, S3, DynamoDB, CloudWatch Logs, GitHub, public DNS, a
+ * metrics host) and --internet-dests more addresses of 198.18.0.0/15, RFC
+ * 2544's benchmark range, so that the per-destination limit (55,000 a public
+ * address in `aws`) does not cap the table tests. */
 
 struct lab_opts {
 	const char *gen_ports, *dut_ports, *out, *tests, *frame_size, *profile;
@@ -421,7 +402,7 @@ parse_opts(int argc, char **argv, struct lab_opts *o, char *err, size_t errlen)
 			break;
 		case O_INET:
 			rc = opt_uint(&o->internet_dests, "--internet-dests", optarg, 0,
-				NATGW_GEN_MAX_DESTS - RTE_DIM(ecs_dests), err, errlen);
+				NATGW_GEN_MAX_DESTS, err, errlen);
 			break;
 		case O_TESTS: rc = parse_tests(optarg, &o->tests_mask, err, errlen); break;
 		case O_RATE_MIN:
@@ -1397,7 +1378,7 @@ opts_defaults(struct lab_opts *o)
 	o->tests_mask = T_ALL;
 	o->flows = 1024;
 	o->hosts = 256;
-	o->internet_dests = NATGW_GEN_MAX_DESTS / 4 - RTE_DIM(ecs_dests);
+	o->internet_dests = 1014; /* with the scenario's 10: 1024 */
 	o->rate_min = 10000;
 	o->rate_max = 20e6;
 	o->precision = 0.01;
@@ -1417,7 +1398,7 @@ setup(struct lab *L, struct rte_mempool **mpp, char *err, size_t errlen)
 {
 	struct lab_opts *o = &L->o;
 	struct rte_mempool *mp;
-	unsigned int d, i;
+	unsigned int d, i, n_ecs;
 	uint32_t first_host;
 
 	if (o->dut == DUT_BUILTIN) {
@@ -1493,14 +1474,24 @@ setup(struct lab *L, struct rte_mempool **mpp, char *err, size_t errlen)
 			" flows (raise --hosts)", o->flows, o->hosts, L->tuples);
 		return -1;
 	}
-	for (i = 0; i < RTE_DIM(ecs_dests); i++) {
-		inet_pton(AF_INET, ecs_dests[i].ip, &L->dests[i].ip);
-		L->dests[i].port = rte_cpu_to_be_16(ecs_dests[i].port);
+	for (i = 0; i < NATGW_GEN_MAX_DESTS; i++) {
+		const char *name;
+		uint32_t ip;
+		uint16_t port;
+
+		if (!natgw_synth_destination(i, &name, &ip, &port))
+			break;
+		L->dests[i].ip = rte_cpu_to_be_32(ip);
+		L->dests[i].port = rte_cpu_to_be_16(port);
 	}
-	for (; i < RTE_DIM(ecs_dests) + o->internet_dests; i++) {
+	n_ecs = i;
+	if (n_ecs + o->internet_dests > NATGW_GEN_MAX_DESTS) {
+		snprintf(err, errlen, "--internet-dests: at most %u", NATGW_GEN_MAX_DESTS - n_ecs);
+		return -1;
+	}
+	for (; i < n_ecs + o->internet_dests; i++) {
 		/* 198.18.0.1 on, port 443. */
-		L->dests[i].ip = rte_cpu_to_be_32(0xc6120000u + 1 + (uint32_t)(i -
-			RTE_DIM(ecs_dests)));
+		L->dests[i].ip = rte_cpu_to_be_32(0xc6120000u + 1 + (uint32_t)(i - n_ecs));
 		L->dests[i].port = rte_cpu_to_be_16(443);
 	}
 	L->gc.dests = L->dests;

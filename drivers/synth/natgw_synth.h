@@ -203,6 +203,13 @@ json_t *natgw_synth_stats_json(const struct natgw_synth_stats *st);
  *  second /24 when it has one (the first holds the router and resolver). */
 uint32_t natgw_synth_host_ip(const struct natgw_synth_conf *c, uint32_t i);
 
+/**
+ * The scenario's destinations, for other drivers that play them (the lab's
+ * generator): destination @p i's name, address (host order) and port.
+ * @return false once @p i is past the last.
+ */
+bool natgw_synth_destination(unsigned int i, const char **name, uint32_t *ip, uint16_t *port);
+
 /** @return the scenario's parameters. */
 const struct natgw_synth_conf *natgw_synth_conf(const struct natgw_synth *s);
 

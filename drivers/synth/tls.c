@@ -39,6 +39,17 @@ const struct dest synth_dests[N_DEST] = {
 		NATGW_SYNTH_SVC_statsd, 52, 20000, 0, 0, NULL, 300},
 };
 
+bool
+natgw_synth_destination(unsigned int i, const char **name, uint32_t *ip, uint16_t *port)
+{
+	if (i >= N_DEST)
+		return false;
+	*name = synth_dests[i].name;
+	*ip = synth_dests[i].ip;
+	*port = synth_dests[i].port;
+	return true;
+}
+
 const struct dest *
 synth_dest_by_ip(uint32_t ip)
 {
