@@ -135,6 +135,14 @@ int natgw_replay_plots(const char *dir, const struct natgw_replay_conf *c,
 		const struct natgw_replay_result *r, const struct natgw_acct_conf *acct,
 		char *err, size_t errlen);
 
+/* natgw lab: every trial of the searches @p tests from DIR/trials.csv, and
+ * the percentile distribution of each latency histogram. */
+int natgw_plot_lab_trials(const char *dir, const char *const *tests, unsigned int n, char *err,
+		size_t errlen);
+struct natgw_hist;
+int natgw_plot_latency(const char *dir, struct natgw_hist *const *h, const char *const *label,
+		unsigned int n, char *err, size_t errlen);
+
 /* Each gateway on its own: networks, addresses, metrics, drops over its
  * ceiling, the ceiling's JSON (scales[g] NULL: none). */
 json_t *natgw_report_gateways_json(const struct natgw_nat_conf *confs, unsigned int n,
@@ -161,8 +169,20 @@ void natgw_acct_policy_summary(FILE *f, const struct natgw_report *rep,
 /* "86.1 kB". */
 void natgw_report_human_bytes(uint64_t b, char *buf, size_t n);
 
+/* eal.c: argv for rte_eal_init() with --no-huge -m 1024 added on a machine
+ * without free hugepages (said once on stderr), EAL's INFO chatter off; and
+ * the removal of the runtime directory EAL leaves. */
+char **natgw_eal_args(int argc, char **argv, int *nargc);
+void natgw_eal_remove_runtime_dir(const char *dir);
+
 /* natgw [EAL options] -- OPTIONS: the DPDK dataplane. */
 int natgw_cmd_dataplane(int argc, char **argv);
+
+/* natgw lab [EAL options] -- OPTIONS: throughput tests (argv[0] "lab"). */
+int natgw_cmd_lab(int argc, char **argv);
+
+/* natgw synth: argv[0] is "synth". Returns the exit status. */
+int natgw_cmd_synth(int argc, char **argv);
 
 /* natgw replay: argv[0] is "replay". Returns the exit status. */
 int natgw_cmd_replay(int argc, char **argv);

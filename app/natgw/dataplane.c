@@ -6,11 +6,9 @@
  * end of --duration, then prints the summary and writes the report.
  */
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <getopt.h>
-#include <glob.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -131,17 +129,8 @@ static uint16_t
 tx_port(void *arg, enum natgw_side side, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct dp_worker *c = arg;
-	const struct natgw_port *p = c->port[side];
-	uint16_t sent = 0, k, tries = 0;
 
-	natgw_port_tx_prepare(p, pkts, n);
-	/* A port busy for a moment (a tap's socket, a full ring) gets a few more
-	 * tries before what it would not take counts as tx drops. */
-	do {
-		k = rte_eth_tx_burst(p->id, c->txq, pkts + sent, n - sent);
-		sent += k;
-	} while (sent < n && k == 0 && ++tries < 4);
-	return sent;
+	return natgw_port_tx_burst(c->port[side], c->txq, pkts, n);
 }
 
 /* A new share of the ceiling from the main lcore, if one came (seqlock). */
@@ -483,75 +472,6 @@ parse_opts(int argc, char **argv, struct dp_opts *o, char *err, size_t errlen)
 		return -1;
 	}
 	return 0;
-}
-
-/* ------------------------------------------------------ EAL without hugepages */
-
-static bool
-hugepages_free(void)
-{
-	glob_t g;
-	size_t i;
-	bool any = false;
-
-	if (glob("/sys/kernel/mm/hugepages/hugepages-*/free_hugepages", 0, NULL, &g) != 0)
-		return false;
-	for (i = 0; i < g.gl_pathc && !any; i++) {
-		FILE *f = fopen(g.gl_pathv[i], "r");
-		unsigned long n = 0;
-
-		if (f) {
-			any = fscanf(f, "%lu", &n) == 1 && n > 0;
-			fclose(f);
-		}
-	}
-	globfree(&g);
-	return any;
-}
-
-static bool
-has_arg(int argc, char **argv, const char *a, size_t prefix)
-{
-	int i;
-
-	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
-		if (prefix ? strncmp(argv[i], a, prefix) == 0 : strcmp(argv[i], a) == 0)
-			return true;
-	return false;
-}
-
-/* With no hugepages, EAL would fail to find memory: add --no-huge (and memory
- * for the tables, unless given) and say so once. @return the new argv. */
-static char **
-eal_args(int argc, char **argv, int *nargc)
-{
-	char **v = calloc((size_t)argc + 6, sizeof(*v));
-	int i, n = 0;
-	bool add = !has_arg(argc, argv, "--no-huge", 0) && !hugepages_free();
-	bool mem = has_arg(argc, argv, "-m", 2) || has_arg(argc, argv, "--socket-mem", 12);
-
-	if (v == NULL)
-		return NULL;
-	v[n++] = argv[0];
-	if (add) {
-		fprintf(stderr, "natgw: this machine has no free hugepages: running with "
-			"--no-huge%s\n", mem ? "" : " -m 1024");
-		v[n++] = "--no-huge";
-		if (!mem) {
-			v[n++] = "-m";
-			v[n++] = "1024";
-		}
-	}
-	/* EAL's start-up chatter is INFO: a terminal gets natgw's lines and
-	 * EAL's warnings and errors, unless --log-level says otherwise. */
-	if (!has_arg(argc, argv, "--log-level", 11)) {
-		v[n++] = "--log-level=lib.eal:warning";
-		v[n++] = "--log-level=lib.telemetry:error";
-	}
-	for (i = 1; i < argc; i++)
-		v[n++] = argv[i];
-	*nargc = n;
-	return v;
 }
 
 /* --------------------------------------------------------------- set-up */
@@ -1088,27 +1008,6 @@ summary(const struct dp *dp, const struct natgw_report *rep, double seconds)
 	}
 }
 
-/* EAL leaves its runtime directory (config, sockets, memory maps) behind; the
- * primary process that made it removes it, so that runs leave nothing. */
-static void
-remove_runtime_dir(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char path[PATH_MAX];
-
-	if (d == NULL)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) < sizeof(path))
-			unlink(path);
-	}
-	closedir(d);
-	rmdir(dir);
-}
-
 /* Whether the report can be written where asked: its .part file is made and
  * removed again. */
 static bool
@@ -1293,7 +1192,7 @@ natgw_cmd_dataplane(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		}
-	eargv = eal_args(argc, argv, &eargc);
+	eargv = natgw_eal_args(argc, argv, &eargc);
 	if (eargv == NULL)
 		return 1;
 	n = rte_eal_init(eargc, eargv);
@@ -1439,7 +1338,7 @@ out:
 	natgw_acct_conf_free(&o.acct);
 	snprintf(err, sizeof(err), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
-	remove_runtime_dir(err);
+	natgw_eal_remove_runtime_dir(err);
 	free(eargv);
 	return status;
 }

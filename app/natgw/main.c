@@ -19,8 +19,15 @@ usage(FILE *f)
 		"\n"
 		"commands:\n"
 		"  replay [CAPTURE]   run a capture taken inside a VPC through the NAT, in the\n"
-		"                     capture's own time; without CAPTURE, the built-in sample\n"
-		"                     of an ECS subnet talking to S3, DynamoDB, ECR and the internet\n"
+		"                     capture's own time; without CAPTURE, the built-in\n"
+		"                     synthetic ECS cluster: its hosts and the destinations\n"
+		"                     they call, closed in a loop through the NAT\n"
+		"  synth -w FILE      write that synthetic ECS scenario as a capture (the\n"
+		"                     hosts' view, no NAT): a realistic sample to replay\n"
+		"  lab [EAL] -- [OPTIONS]\n"
+		"                     throughput tests (RFC 2544, RFC 9693) with natgw's own\n"
+		"                     traffic generator: NDR/PDR, latency, connection setup\n"
+		"                     rate, table capacity; no NIC needed\n"
 		"\n"
 		"  natgw COMMAND --help   options of a command\n"
 		"  natgw --version        version\n");
@@ -43,6 +50,10 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "replay") == 0)
 		return natgw_cmd_replay(argc - 1, argv + 1);
+	if (strcmp(argv[1], "synth") == 0)
+		return natgw_cmd_synth(argc - 1, argv + 1);
+	if (strcmp(argv[1], "lab") == 0)
+		return natgw_cmd_lab(argc - 1, argv + 1);
 	/* DPDK's convention: EAL options, then "--" and the application's. */
 	if (argv[1][0] == '-')
 		return natgw_cmd_dataplane(argc, argv);

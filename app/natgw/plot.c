@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 
 #include "commands.h"
+#include "natgw_lab.h"
 
 extern char **environ;
 
@@ -298,4 +299,90 @@ natgw_plot_timeline(const char *dir, const char *name, const char *title,
 	if (close_checked(g, dir, dat, err, errlen) < 0)
 		return -1;
 	return gnuplot(dir, name, err, errlen);
+}
+
+/* -------------------------------------------------------------- natgw lab */
+
+int
+natgw_plot_lab_trials(const char *dir, const char *const *tests, unsigned int n, char *err,
+		size_t errlen)
+{
+	FILE *g;
+	unsigned int i;
+
+	if (n == 0)
+		return 0;
+	g = open_in(dir, "trials", "gp", err, errlen);
+	if (g == NULL)
+		return -1;
+	head(g, "trials", 1000, 360 * n);
+	/* Straight from trials.csv: each search's trials, the loss each rate
+	 * met, on log axes (a search's rates span decades; losses too). */
+	fprintf(g, "set datafile separator ','\n"
+		"set multiplot layout %u,1 title 'natgw lab: every trial, the loss at each rate'\n"
+		"set logscale x\n"
+		"set format x '%%g'\n"
+		"set ylabel 'loss, %%'\n"
+		"set yrange [-5:105]\n", n);
+	for (i = 0; i < n; i++)
+		fprintf(g, "set xlabel '%s'\n"
+			"plot 'trials.csv' using (strcol(1) eq '%s' ? $3 : NaN):($7*100) "
+			"with points pt 7 ps 1.2 title '%s', \\\n"
+			"     '' using (strcol(1) eq '%s' ? $3 : NaN):($7*100):2 with labels "
+			"offset 0,0.8 font ',8' notitle\n",
+			strcmp(tests[i], "capacity") == 0 ? "sessions offered" :
+			strcmp(tests[i], "cps") == 0 ? "connections/s offered" : "frames/s offered",
+			tests[i], tests[i], tests[i]);
+	fprintf(g, "unset multiplot\n");
+	if (close_checked(g, dir, "trials.gp", err, errlen) < 0)
+		return -1;
+	return gnuplot(dir, "trials", err, errlen);
+}
+
+int
+natgw_plot_latency(const char *dir, struct natgw_hist *const *h, const char *const *label,
+		unsigned int n, char *err, size_t errlen)
+{
+	/* HdrHistogram's percentile distribution: x is 1/(1 - p), so the tail's
+	 * nines spread out evenly. */
+	static const double pct[] = {0, 10, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99,
+		99.995, 99.999, 100};
+	FILE *d, *g;
+	unsigned int i, k;
+
+	if (n == 0)
+		return 0;
+	d = open_in(dir, "latency", "dat", err, errlen);
+	if (d == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		fprintf(d, "\"%s\"\n# percentile x=1/(1-p) latency_us\n", label[i]);
+		for (k = 0; k < RTE_DIM(pct); k++) {
+			/* p100 is drawn at the last nine the count supports. */
+			double p = pct[k] < 100 ? pct[k] :
+				100 - 100.0 / (double)RTE_MAX(natgw_hist_count(h[i]), 2);
+
+			fprintf(d, "%g %g %g\n", pct[k], 1 / (1 - p / 100),
+				(double)natgw_hist_percentile(h[i], pct[k]) / 1e3);
+		}
+		fprintf(d, "\n\n");
+	}
+	if (close_checked(d, dir, "latency.dat", err, errlen) < 0)
+		return -1;
+	g = open_in(dir, "latency", "gp", err, errlen);
+	if (g == NULL)
+		return -1;
+	head(g, "latency", 1000, 560);
+	fprintf(g, "set title 'natgw lab: one-way latency by percentile, each load and direction'\n"
+		"set logscale xy\n"
+		/* tic labels are formats: a per cent sign doubled for gnuplot */
+		"set xtics ('0%%%%' 1, '90%%%%' 10, '99%%%%' 100, '99.9%%%%' 1000, "
+		"'99.99%%%%' 10000, '99.999%%%%' 100000)\n"
+		"set xlabel 'percentile'\n"
+		"set ylabel 'microseconds'\n"
+		"plot for [i=0:%u] 'latency.dat' index i using 2:3 with linespoints "
+		"title columnheader(1)\n", n - 1);
+	if (close_checked(g, dir, "latency.gp", err, errlen) < 0)
+		return -1;
+	return gnuplot(dir, "latency", err, errlen);
 }

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <arpa/inet.h>
 
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -22,10 +23,9 @@
 #define DEFAULT_INSIDE "10.0.0.0/16"
 #define DEFAULT_PUBLIC "203.0.113.10"
 #define DEFAULT_OUT "natgw-out"
-#define SAMPLE "ecs-sample.pcap"
 #define POLICY_EXAMPLE "policy-example.json"
 
-enum { OPT_CSV = 0x100, OPT_SPEEDUP, OPT_NOPLOT, OPT_SCALE, OPT_GATEWAY, OPT_PORTS };
+enum { OPT_CSV = 0x100, OPT_SPEEDUP, OPT_NOPLOT, OPT_SCALE, OPT_GATEWAY, OPT_PORTS, OPT_SYNTH };
 
 static void
 usage(FILE *f)
@@ -37,12 +37,15 @@ usage(FILE *f)
 		"private addresses), through the NAT in the capture's own time. Packets from\n"
 		"the inside networks enter the NAT's inside; answers are re-addressed to the\n"
 		"public endpoint the NAT mapped, as the internet sends them, and enter its\n"
-		"outside. Without CAPTURE: the built-in sample, an ECS subnet (%s)\n"
-		"talking to S3, DynamoDB, ECR and the internet, as %s.\n"
+		"outside. Without CAPTURE: the synthetic ECS scenario (docs/synth.md), its\n"
+		"hosts in %s behind %s, run in a closed loop through the NAT:\n"
+		"agents, image pulls from ECR and S3, DynamoDB, CloudWatch Logs, the\n"
+		"internet, and a statsd burst the example egress policy denies; a responder\n"
+		"answers as the destinations would.\n"
 		"\n"
 		"Writes OUT/outside.pcap (what left for the internet), OUT/inside.pcap (what\n"
 		"was delivered back inside), OUT/report.json, and prints a summary.\n"
-		"The same capture and options always give byte-identical outputs.\n"
+		"The same capture (or scenario) and options always give byte-identical outputs.\n"
 		"\n"
 		"options:\n"
 		"  -i, --inside-net CIDR[,CIDR...]  the private networks behind the NAT\n"
@@ -63,7 +66,11 @@ usage(FILE *f)
 		"                                   ports below 1024; rfc default on, aws off)\n"
 		"      --speedup N                  replay N times as fast as captured (the same\n"
 		"                                   bytes in 1/N of the time: what if the\n"
-		"                                   traffic grew N-fold?); default 1\n"
+		"                                   traffic grew N-fold?); default 1. The\n"
+		"                                   scenario too: the NAT sees its time / N\n"
+		"      --synth KEY=VALUE[,...]      the synthetic scenario's parameters (no\n"
+		"                                   CAPTURE), e.g. hosts=8,tasks=20,burst=0;\n"
+		"                                   keys in docs/synth.md\n"
 		"      --no-plot                    no PNG plots (default: OUT/bills.png and\n"
 		"                                   OUT/metrics_per_minute.png, by gnuplot)\n"
 		"      --scale off|on|KEY=VALUE[,...]\n"
@@ -122,6 +129,25 @@ mkdir_p(const char *path)
 			return -1;
 		p[i] = i < n ? '/' : 0;
 	}
+	return 0;
+}
+
+/* The scenario's hosts must be behind the NAT: every one in an inside network. */
+static int
+synth_inside(const struct natgw_nat_conf *nc, const struct natgw_synth_conf *sc, char *err,
+		size_t errlen)
+{
+	uint32_t ends[2] = {natgw_synth_host_ip(sc, 0), natgw_synth_host_ip(sc, sc->hosts - 1)};
+	unsigned int i;
+
+	for (i = 0; i < 2; i++)
+		if (!natgw_nat_is_inside(nc, htonl(ends[i]))) {
+			struct in_addr a = {.s_addr = htonl(ends[i])};
+
+			snprintf(err, errlen, "the scenario's host %s is in no inside network "
+				"(--synth net=... or --inside-net)", inet_ntoa(a));
+			return -1;
+		}
 	return 0;
 }
 
@@ -210,6 +236,7 @@ natgw_cmd_replay(int argc, char **argv)
 		{"scale", required_argument, NULL, OPT_SCALE},
 		{"gateway", required_argument, NULL, OPT_GATEWAY},
 		{"port-alloc", required_argument, NULL, OPT_PORTS},
+		{"synth", required_argument, NULL, OPT_SYNTH},
 		NATGW_ACCT_LONGOPTS,
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
@@ -225,8 +252,10 @@ natgw_cmd_replay(int argc, char **argv)
 	const char *gwspec[NATGW_REPLAY_MAX_GW];
 	const char *port_alloc = NULL;
 	unsigned int n_gwspec = 0;
-	char union_in[2048], union_pub[2048], sample[4096], policy[4096];
+	char union_in[2048], union_pub[2048], synth_net[32], policy[4096];
 	struct natgw_replay_conf rc;
+	struct natgw_synth_conf sconf;
+	const char *synth_opt = NULL;
 	struct natgw_acct_conf acct;
 	struct natgw_replay_result res;
 	enum natgw_profile pr;
@@ -239,6 +268,7 @@ natgw_cmd_replay(int argc, char **argv)
 	memset(&res, 0, sizeof(res));
 	natgw_acct_conf_init(&acct);
 	natgw_scale_conf_defaults(&scale);
+	natgw_synth_conf_defaults(&sconf);
 	optind = 1;
 	/* getopt's own messages would be a second line, under another name. */
 	opterr = 0;
@@ -305,6 +335,12 @@ natgw_cmd_replay(int argc, char **argv)
 					sizeof(err)) < 0)
 				goto bad;
 			break;
+		case OPT_SYNTH:
+			/* Every --synth in order: later keys win. */
+			if (natgw_synth_conf_parse(&sconf, optarg, err, sizeof(err)) < 0)
+				goto bad;
+			synth_opt = optarg;
+			break;
 		case OPT_SPEEDUP:
 			if (opt_double(&rc.speedup, "--speedup", optarg, 0.001, 1e6, err,
 					sizeof(err)) < 0)
@@ -346,6 +382,11 @@ natgw_cmd_replay(int argc, char **argv)
 		public = union_pub;
 	}
 	if (optind < argc) {
+		if (synth_opt) {
+			fprintf(stderr, "natgw replay: --synth sets the synthetic scenario, which "
+				"runs without a capture: not with %s\n", argv[optind]);
+			return 2;
+		}
 		rc.capture = argv[optind];
 		if (!inside || !public) {
 			fprintf(stderr, "natgw replay: %s is required with a capture: which "
@@ -354,12 +395,17 @@ natgw_cmd_replay(int argc, char **argv)
 			return 2;
 		}
 	} else {
-		rc.capture = data_path(sample, sizeof(sample), SAMPLE);
-		/* The sample's story includes its intended egress: shown
+		/* The scenario's story includes its intended egress: shown
 		 * unless another policy is given. */
 		if (acct.policy_path == NULL)
 			acct.policy_path = data_path(policy, sizeof(policy), POLICY_EXAMPLE);
-		inside = inside ? inside : DEFAULT_INSIDE;
+		/* The scenario's own network is inside unless told otherwise. */
+		if (inside == NULL) {
+			struct in_addr a = {.s_addr = htonl(sconf.net)};
+
+			snprintf(synth_net, sizeof(synth_net), "%s/%u", inet_ntoa(a), sconf.net_len);
+			inside = synth_net;
+		}
 		public = public ? public : DEFAULT_PUBLIC;
 	}
 	if (opt_profile(&pr, profile, err, sizeof(err)) < 0)
@@ -393,6 +439,8 @@ natgw_cmd_replay(int argc, char **argv)
 	}
 	if (natgw_nat_conf_check(&rc.nat, err, sizeof(err)) < 0)
 		goto bad;
+	if (rc.capture == NULL && synth_inside(&rc.nat, &sconf, err, sizeof(err)) < 0)
+		goto bad;
 	/* The AWS gateway has its elastic ceiling; an RFC NAT has none. */
 	if (scale_on < 0)
 		scale_on = pr == NATGW_PROFILE_AWS;
@@ -407,7 +455,11 @@ natgw_cmd_replay(int argc, char **argv)
 		goto bad;
 	/* The capture is opened once, by the reader that will replay it, before
 	 * anything is made under --out: its checks and messages are the only ones. */
-	if (!capture_ok(rc.capture, err, sizeof(err))) {
+	if (rc.capture == NULL) {
+		rc.synth = natgw_synth_create(&sconf, err, sizeof(err));
+		if (rc.synth == NULL)
+			goto bad;
+	} else if (!capture_ok(rc.capture, err, sizeof(err))) {
 		fprintf(stderr, "natgw replay: %s\n", err);
 		goto fail;
 	}
@@ -488,6 +540,7 @@ natgw_cmd_replay(int argc, char **argv)
 done:
 	natgw_replay_result_free(&res);
 	natgw_acct_conf_free(&acct);
+	natgw_synth_free(rc.synth);
 	snprintf(op, sizeof(op), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
 	/* With --no-shconf the per-run runtime directory stays empty: leave
@@ -495,11 +548,13 @@ done:
 	rmdir(op);
 	return status;
 fail:
-	/* Before the run: only the accounting's files are held. */
+	/* Before the run: only the accounting's files and the scenario are held. */
 	natgw_acct_conf_free(&acct);
+	natgw_synth_free(rc.synth);
 	return 1;
 bad:
 	natgw_acct_conf_free(&acct);
+	natgw_synth_free(rc.synth);
 	fprintf(stderr, "natgw replay: %s\n", err);
 	return 2;
 }

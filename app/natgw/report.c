@@ -400,6 +400,31 @@ natgw_replay_plots(const char *dir, const struct natgw_replay_conf *c,
 	return natgw_acct_plots(dir, &rep, err, errlen);
 }
 
+/* Where the frames came from: a capture file, or the synthetic scenario with
+ * its parameters and what it did. */
+static json_t *
+capture_json(const struct natgw_replay_conf *c, const struct natgw_replay_result *r)
+{
+	json_t *o = json_pack("{sssosssIsIsIsf}", "source", c->synth ? "synthetic" : "capture",
+		"file", c->capture ? json_string(c->capture) : json_null(),
+		"link_type", r->linktype, "frames", (json_int_t)r->frames,
+		"first_ns", (json_int_t)r->first_ns, "last_ns", (json_int_t)r->last_ns,
+		"duration_s", (double)(r->last_ns - r->first_ns) / 1e9);
+
+	if (c->synth) {
+		const struct natgw_synth_conf *sc = natgw_synth_conf(c->synth);
+		struct natgw_synth_stats st;
+		char line[512];
+
+		natgw_synth_stats(c->synth, &st);
+		natgw_synth_describe(sc, line, sizeof(line));
+		json_object_set_new(o, "scenario", json_string(line));
+		json_object_set_new(o, "parameters", natgw_synth_conf_json(sc));
+		json_object_set_new(o, "stats", natgw_synth_stats_json(&st));
+	}
+	return o;
+}
+
 int
 natgw_report_write(const char *path, const struct natgw_replay_conf *c,
 		const struct natgw_replay_result *r, const struct natgw_acct_conf *acct,
@@ -411,11 +436,7 @@ natgw_report_write(const char *path, const struct natgw_replay_conf *c,
 
 	replay_report(&rep, c, r, acct);
 	rep.sections = json_object();
-	json_object_set_new(rep.sections, "capture", json_pack("{sssssIsIsIsf}",
-		"file", c->capture, "link_type", r->linktype,
-		"frames", (json_int_t)r->frames,
-		"first_ns", (json_int_t)r->first_ns, "last_ns", (json_int_t)r->last_ns,
-		"duration_s", (double)(r->last_ns - r->first_ns) / 1e9));
+	json_object_set_new(rep.sections, "capture", capture_json(c, r));
 	for (i = 0; i < NATGW_SKIP_MAX; i++)
 		json_object_set_new(o, natgw_skip_name(i), json_integer((json_int_t)r->skip[i]));
 	json_object_set_new(rep.sections, "replay", json_pack("{sfsIsIsIsIsbsIsosIsI}",
@@ -544,17 +565,33 @@ natgw_report_summary(FILE *f, const struct natgw_replay_conf *c,
 	struct natgw_report rep;
 	struct natgw_acct_totals tot;
 	struct natgw_nat_stats totals, *st = &totals;
-	const char *base = strrchr(c->capture, '/');
+	const char *base = c->capture ? strrchr(c->capture, '/') : NULL;
 	unsigned int i, n;
-	char speed[64] = "";
+	char speed[64] = "", src[192];
 
 	if (c->speedup > 0 && c->speedup != 1)
 		snprintf(speed, sizeof(speed), " (%gx as fast as captured)", c->speedup);
 	natgw_report_totals(r->nats, r->n_gw, &totals);
 
-	fprintf(f, "natgw replay: %s (%s), %" PRIu64 " frames over %.3f s%s, profile %s\n",
-		base ? base + 1 : c->capture, r->linktype, r->frames,
-		(double)(r->last_ns - r->first_ns) / 1e9, speed, natgw_profile_name(c->nat.profile));
+	if (c->synth) {
+		const struct natgw_synth_conf *sc = natgw_synth_conf(c->synth);
+
+		snprintf(src, sizeof(src), "synthetic ECS scenario (%u hosts, %u tasks, seed %"
+			PRIu64 ")", sc->hosts, sc->tasks, sc->seed);
+	} else {
+		snprintf(src, sizeof(src), "%s (%s)", base ? base + 1 : c->capture, r->linktype);
+	}
+	fprintf(f, "natgw replay: %s, %" PRIu64 " frames over %.3f s%s, profile %s\n",
+		src, r->frames, (double)(r->last_ns - r->first_ns) / 1e9, speed,
+		natgw_profile_name(c->nat.profile));
+	if (c->synth) {
+		struct natgw_synth_stats sst;
+		char line[512];
+
+		natgw_synth_stats(c->synth, &sst);
+		natgw_synth_summary(natgw_synth_conf(c->synth), &sst, line, sizeof(line));
+		fprintf(f, "  scenario: %s\n", line);
+	}
 	natgw_report_summary_nat(f, st);
 	if (c->fix_checksums)
 		fprintf(f, "  --fixcsum: checksums recomputed in %" PRIu64 " frames\n",

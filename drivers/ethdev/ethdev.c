@@ -234,3 +234,18 @@ natgw_port_tx_prepare(const struct natgw_port *p, struct rte_mbuf **pkts, uint16
 			complete_csum(p, m);
 	}
 }
+
+uint16_t
+natgw_port_tx_burst(const struct natgw_port *p, uint16_t txq, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t sent = 0, k, tries = 0;
+
+	natgw_port_tx_prepare(p, pkts, n);
+	/* A port busy for a moment (a tap's socket, a full ring) gets a few more
+	 * tries before what it would not take counts as tx drops. */
+	do {
+		k = rte_eth_tx_burst(p->id, txq, pkts + sent, (uint16_t)(n - sent));
+		sent = (uint16_t)(sent + k);
+	} while (sent < n && k == 0 && ++tries < 4);
+	return sent;
+}

@@ -78,4 +78,12 @@ void natgw_port_stop(struct natgw_port *p);
  */
 void natgw_port_tx_prepare(const struct natgw_port *p, struct rte_mbuf **pkts, uint16_t n);
 
+/**
+ * Prepare (natgw_port_tx_prepare()) and send @p n frames on tx queue @p txq,
+ * with a few more tries when the port takes none (a tap's socket, a full
+ * ring). @return frames taken; the caller frees the rest.
+ */
+uint16_t natgw_port_tx_burst(const struct natgw_port *p, uint16_t txq, struct rte_mbuf **pkts,
+		uint16_t n);
+
 #endif /* NATGW_ETHDEV_H */

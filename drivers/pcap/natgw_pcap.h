@@ -17,6 +17,7 @@
 
 #include "natgw_nat.h"
 #include "natgw_scale.h"
+#include "natgw_synth.h"
 #include "natgw_worker.h"
 
 /* Frames the replay sets aside before the NAT, X(name): they would not have
@@ -82,7 +83,15 @@ int natgw_pcap_writer_close(struct natgw_pcap_writer *w, char *err, size_t errle
 
 /** What a replay needs. */
 struct natgw_replay_conf {
-	const char *capture;            /**< input file */
+	const char *capture;            /**< input file; NULL with @p synth */
+	/**
+	 * Instead of a capture, a synthetic workload (drivers/synth) in a closed
+	 * loop: its hosts' frames enter the inside, its destinations' the
+	 * outside, its intra-VPC frames go to the classifier only, and what the
+	 * NAT sends is delivered back to it. Nothing is re-addressed: the
+	 * responder answers the public endpoint it saw.
+	 */
+	struct natgw_synth *synth;
 	const char *outside_path;       /**< where to write what left for the internet */
 	const char *inside_path;        /**< where to write what went back inside */
 	struct natgw_nat_conf nat;      /**< the engine's configuration */
@@ -97,7 +106,9 @@ struct natgw_replay_conf {
 	 * intra-VPC ones included, and ClientHellos; prefixes from @p ranges. */
 	bool classify;
 	/** Replay this many times faster than captured (virtual time from the
-	 * first frame divided by it); 0 or 1: as captured. */
+	 * first frame divided by it); 0 or 1: as captured. With @p synth the
+	 * NAT sees the scenario's time so divided, while the scenario runs at
+	 * its own pace (its RTTs, timers and rates), as a capture's would. */
 	double speedup;
 	const struct natgw_dst_ranges *ranges; /**< may be NULL: names only */
 	/**

@@ -246,7 +246,8 @@ natgw_pcap_writer_open(const char *path, char *err, size_t errlen)
 	}
 	w->d = pcap_dump_open(w->p, path);
 	if (w->d == NULL) {
-		snprintf(err, errlen, "%s: %s", path, pcap_geterr(w->p));
+		/* libpcap's message names the file already. */
+		snprintf(err, errlen, "%s", pcap_geterr(w->p));
 		pcap_close(w->p);
 		free(w);
 		return NULL;

@@ -58,6 +58,7 @@ struct replay {
 	enum natgw_side side;
 	unsigned int g;         /* the batch's gateway */
 	uint64_t ts;
+	uint64_t src_ts;        /* the batch's time in the source (before --speedup) */
 	uint64_t next_epoch;    /* with a ceiling: when the next budgets are due */
 	struct natgw_scale *one; /* several gateways: one in their place */
 	struct natgw_scale_budget one_budget;
@@ -146,8 +147,15 @@ write_out(void *arg, enum natgw_side s, struct rte_mbuf **pkts, uint16_t n)
 	uint16_t i;
 
 	for (i = 0; i < n; i++) {
-		natgw_pcap_write(r->w[s], rte_pktmbuf_mtod(pkts[i], uint8_t *),
-			rte_pktmbuf_data_len(pkts[i]), r->ts);
+		const uint8_t *f = rte_pktmbuf_mtod(pkts[i], uint8_t *);
+		uint32_t len = rte_pktmbuf_data_len(pkts[i]);
+
+		natgw_pcap_write(r->w[s], f, len, r->ts);
+		/* The loop closed: the responder takes what left for the
+		 * internet, the hosts what came back in, in the scenario's time. */
+		if (r->c->synth)
+			natgw_synth_deliver(r->c->synth, s == NATGW_SIDE_OUTSIDE ?
+				NATGW_SYNTH_OUTSIDE : NATGW_SYNTH_INSIDE, f, len, r->src_ts);
 		rte_pktmbuf_free(pkts[i]);
 	}
 	r->res->out_frames[s] += n;
@@ -161,7 +169,7 @@ flush(struct replay *r)
 
 	if (r->nb == 0)
 		return;
-	if (r->side == NATGW_SIDE_OUTSIDE)
+	if (r->side == NATGW_SIDE_OUTSIDE && r->c->synth == NULL)
 		for (i = 0; i < r->nb; i++)
 			readdress(r, r->batch[i]);
 	r->res->to_side[r->side] += r->nb;
@@ -218,6 +226,75 @@ epoch(struct replay *r, uint64_t now, char *err, size_t errlen)
 	}
 	r->next_epoch = (now / r->c->scale->epoch_ns + 1) * r->c->scale->epoch_ns;
 	return 0;
+}
+
+/* The gateway that owns public address @p ip (network order); 0 if none. */
+static unsigned int
+gateway_of_public(const struct replay *r, uint32_t ip)
+{
+	unsigned int g, i;
+
+	for (g = 0; g < r->n_gw; g++) {
+		const struct natgw_nat_conf *nc = natgw_nat_conf(r->gw[g].nat);
+
+		for (i = 0; i < nc->n_public; i++)
+			if (nc->public_ip[i] == ip)
+				return g;
+	}
+	return 0;
+}
+
+/* A synthetic frame's side and gateway: the synth says which side; the
+ * host's gateway takes what the hosts send, the public address's what the
+ * destinations send. Intra-VPC frames are only shown to the classifier. */
+static int
+synth_side(const struct replay *r, const uint8_t *frame, uint32_t len,
+		enum natgw_synth_side ss, enum natgw_side *side, unsigned int *g, uint32_t *host)
+{
+	struct natgw_pkt_info pi;
+	enum natgw_drop why = natgw_pkt_parse(frame, len, &pi);
+	uint32_t src = 0, dst = 0;
+
+	if (why == NATGW_DROP_NONE || natgw_drop_counted(why)) {
+		src = rd32(frame + pi.l3_off + 12);
+		dst = rd32(frame + pi.l3_off + 16);
+	}
+	*side = ss == NATGW_SYNTH_OUTSIDE ? NATGW_SIDE_OUTSIDE : NATGW_SIDE_INSIDE;
+	*host = dst; /* intra-VPC: the receiver, as for a capture */
+	*g = ss == NATGW_SYNTH_OUTSIDE ? gateway_of_public(r, dst) :
+		gateway_of(r, ss == NATGW_SYNTH_INSIDE ? src : dst);
+	return ss == NATGW_SYNTH_OBSERVE ? NATGW_SKIP_intra_vpc : -1;
+}
+
+/*
+ * The next frame of the source into @p m: the capture's, or the synth's. A
+ * synthetic frame due later than the batch waits until the batch has gone
+ * through the NAT, whose answers may come before it.
+ * @return 1, 0 at the end, -1 with @p err.
+ */
+static int
+source_next(struct replay *r, struct natgw_pcap_reader *rd, struct rte_mbuf *m,
+		uint64_t *ts, uint32_t *len, uint32_t *wire, enum natgw_synth_side *ss,
+		char *err, size_t errlen)
+{
+	uint8_t *buf = rte_pktmbuf_mtod(m, uint8_t *);
+	uint32_t cap = rte_pktmbuf_tailroom(m);
+	int n;
+
+	if (rd)
+		return natgw_pcap_next(rd, buf, cap, ts, len, wire, err, errlen);
+	n = natgw_synth_next(r->c->synth, r->nb ? r->src_ts : UINT64_MAX, buf, cap, len, ts, ss);
+	if (n == 0 && r->nb) {
+		flush(r);
+		n = natgw_synth_next(r->c->synth, UINT64_MAX, buf, cap, len, ts, ss);
+	}
+	if (n < 0) {
+		snprintf(err, errlen, "a synthetic frame of %u bytes, more than a buffer holds",
+			*len);
+		return -1;
+	}
+	*wire = *len;
+	return n;
 }
 
 /* Which side of the NAT a frame from the capture enters, or why it does not. */
@@ -285,7 +362,7 @@ natgw_replay_run(const struct natgw_replay_conf *c, struct natgw_replay_result *
 		.key_len = sizeof(struct natgw_flow_key), .hash_func = rte_hash_crc,
 		.socket_id = SOCKET_ID_ANY,
 	};
-	uint64_t total = 0, now = 0, first_ts = 0;
+	uint64_t total = 0, now = 0, first_ts = 0, src_start = 0;
 	struct stat st;
 	unsigned int g;
 	bool opened[NATGW_SIDES];
@@ -293,12 +370,21 @@ natgw_replay_run(const struct natgw_replay_conf *c, struct natgw_replay_result *
 	char e2[256];
 
 	memset(res, 0, sizeof(*res));
-	rd = natgw_pcap_open(c->capture, err, errlen);
-	if (rd == NULL)
-		return -1;
-	snprintf(res->linktype, sizeof(res->linktype), "%s", natgw_pcap_linktype(rd));
-	if (stat(c->capture, &st) == 0)
-		total = (uint64_t)st.st_size;
+	if (c->synth) {
+		const struct natgw_synth_conf *sc = natgw_synth_conf(c->synth);
+
+		rd = NULL;
+		snprintf(res->linktype, sizeof(res->linktype), "EN10MB");
+		total = sc->duration_ns;
+		src_start = sc->start_ns;
+	} else {
+		rd = natgw_pcap_open(c->capture, err, errlen);
+		if (rd == NULL)
+			return -1;
+		snprintf(res->linktype, sizeof(res->linktype), "%s", natgw_pcap_linktype(rd));
+		if (stat(c->capture, &st) == 0)
+			total = (uint64_t)st.st_size;
+	}
 	r.n_gw = c->n_gw ? c->n_gw : 1;
 	res->n_gw = r.n_gw;
 	for (g = 0; g < r.n_gw; g++) {
@@ -345,8 +431,9 @@ natgw_replay_run(const struct natgw_replay_conf *c, struct natgw_replay_result *
 	for (;;) {
 		struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
 		uint32_t len, wire;
-		uint64_t ts;
+		uint64_t ts, src_ts;
 		enum natgw_side side;
+		enum natgw_synth_side ss = NATGW_SYNTH_INSIDE;
 		uint32_t host;
 		int skip;
 
@@ -354,17 +441,20 @@ natgw_replay_run(const struct natgw_replay_conf *c, struct natgw_replay_result *
 			snprintf(err, errlen, "replay buffers exhausted");
 			goto out;
 		}
-		n = natgw_pcap_next(rd, rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_tailroom(m),
-				&ts, &len, &wire, e2, sizeof(e2));
+		n = source_next(&r, rd, m, &ts, &len, &wire, &ss, e2, sizeof(e2));
 		if (n <= 0) {
 			rte_pktmbuf_free(m);
 			if (n < 0) {
-				snprintf(err, errlen, "%s: unreadable after frame %" PRIu64 ": %s",
-					c->capture, res->frames, e2);
+				if (rd)
+					snprintf(err, errlen, "%s: unreadable after frame %" PRIu64
+						": %s", c->capture, res->frames, e2);
+				else
+					snprintf(err, errlen, "synth: %s", e2);
 				goto out;
 			}
 			break;
 		}
+		src_ts = ts;
 		res->frames++;
 		if (res->frames == 1)
 			first_ts = ts;
@@ -381,7 +471,7 @@ natgw_replay_run(const struct natgw_replay_conf *c, struct natgw_replay_result *
 		res->last_ns = now;
 		if (c->progress && (res->frames & 0xffff) == 0)
 			c->progress(c->progress_arg, res->frames,
-				natgw_pcap_offset(rd), total);
+				rd ? natgw_pcap_offset(rd) : src_ts - src_start, total);
 		if (len == 0) {
 			res->skip[NATGW_SKIP_frame_too_large]++;
 			rte_pktmbuf_free(m);
@@ -396,7 +486,13 @@ natgw_replay_run(const struct natgw_replay_conf *c, struct natgw_replay_result *
 		if (c->fix_checksums &&
 				natgw_pkt_csum_fill(rte_pktmbuf_mtod(m, uint8_t *), len) == 1)
 			res->checksums_fixed++;
-		skip = classify(&c->nat, rte_pktmbuf_mtod(m, uint8_t *), len, &side, &host);
+		if (c->synth) {
+			skip = synth_side(&r, rte_pktmbuf_mtod(m, uint8_t *), len, ss, &side, &g,
+				&host);
+		} else {
+			skip = classify(&c->nat, rte_pktmbuf_mtod(m, uint8_t *), len, &side, &host);
+			g = gateway_of(&r, host);
+		}
 		if (skip == NATGW_SKIP_intra_vpc && c->classify) {
 			/* The VPC resolver's answers never cross the NAT, yet
 			 * they name what the hosts connect to next: show them
@@ -411,8 +507,8 @@ natgw_replay_run(const struct natgw_replay_conf *c, struct natgw_replay_result *
 			rte_pktmbuf_free(m);
 			continue;
 		}
-		g = gateway_of(&r, host);
-		if (r.nb && (r.nb == REPLAY_BURST || side != r.side || now != r.ts || g != r.g))
+		if (r.nb && (r.nb == REPLAY_BURST || side != r.side || now != r.ts || g != r.g ||
+				src_ts != r.src_ts))
 			flush(&r);
 		if (c->scale && now >= r.next_epoch) {
 			flush(&r);
@@ -424,6 +520,7 @@ natgw_replay_run(const struct natgw_replay_conf *c, struct natgw_replay_result *
 		r.side = side;
 		r.g = g;
 		r.ts = now;
+		r.src_ts = src_ts;
 		r.batch[r.nb++] = m;
 	}
 	flush(&r);

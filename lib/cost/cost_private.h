@@ -5,11 +5,12 @@
 
 #include <stddef.h>
 
+#include "lib/natgw_err.h"
+
 struct natgw_cost_prices;
 
 /* Write a one-line reason into @p err (if @p errlen > 0). @return -1. */
-int cost_fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+#define cost_fail natgw_err
 
 /* Whether every number of @p p is one a price file may hold (the tiers
  * included). @return 0, or -1 with @p why. */

@@ -6,11 +6,11 @@
  * history knows. docs/lab.md, "How the search works", explains the rules.
  */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/natgw_err.h"
 #include "natgw_lab.h"
 
 #define DEF_PRECISION 0.005
@@ -64,19 +64,6 @@ struct search {
 	struct bound b[N_BOUNDS];
 };
 
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
 void
 natgw_search_conf_defaults(struct natgw_search_conf *c)
 {
@@ -119,28 +106,28 @@ natgw_search_conf_check(const struct natgw_search_conf *conf, char *err, size_t 
 
 	resolve(&c, conf);
 	if (!(c.min_rate > 0) || !isfinite(c.min_rate))
-		return fail(err, errlen, "min_rate: %g is not a rate > 0", c.min_rate);
+		return natgw_err(err, errlen, "min_rate: %g is not a rate > 0", c.min_rate);
 	if (!isfinite(c.max_rate) || !(c.max_rate > c.min_rate))
-		return fail(err, errlen, "max_rate: %g is not a finite rate above min_rate (%g)",
+		return natgw_err(err, errlen, "max_rate: %g is not a finite rate above min_rate (%g)",
 			c.max_rate, c.min_rate);
 	if (!(c.precision >= MIN_PRECISION && c.precision <= MAX_PRECISION))
-		return fail(err, errlen, "precision: %g is not in [%g, %g] (0 for %g)",
+		return natgw_err(err, errlen, "precision: %g is not in [%g, %g] (0 for %g)",
 			c.precision, MIN_PRECISION, MAX_PRECISION, DEF_PRECISION);
 	if (!in_half_open(c.ndr_loss, 0, 1))
-		return fail(err, errlen, "ndr_loss: %g is not a loss ratio in [0, 1)", c.ndr_loss);
+		return natgw_err(err, errlen, "ndr_loss: %g is not a loss ratio in [0, 1)", c.ndr_loss);
 	if (!in_half_open(c.pdr_loss, c.ndr_loss, 1))
-		return fail(err, errlen, "pdr_loss: %g is not a loss ratio in [ndr_loss (%g), 1)",
+		return natgw_err(err, errlen, "pdr_loss: %g is not a loss ratio in [ndr_loss (%g), 1)",
 			c.pdr_loss, c.ndr_loss);
 	if (c.trial_ns > MAX_DURATION_NS)
-		return fail(err, errlen, "trial_ns: %llu ns is longer than %llu ns",
+		return natgw_err(err, errlen, "trial_ns: %llu ns is longer than %llu ns",
 			(unsigned long long)c.trial_ns, (unsigned long long)MAX_DURATION_NS);
 	if (c.final_ns > MAX_DURATION_NS)
-		return fail(err, errlen, "final_ns: %llu ns is longer than %llu ns",
+		return natgw_err(err, errlen, "final_ns: %llu ns is longer than %llu ns",
 			(unsigned long long)c.final_ns, (unsigned long long)MAX_DURATION_NS);
 	if (c.max_trials > MAX_TRIALS)
-		return fail(err, errlen, "max_trials: %u is more than %u", c.max_trials, MAX_TRIALS);
+		return natgw_err(err, errlen, "max_trials: %u is more than %u", c.max_trials, MAX_TRIALS);
 	if (!(c.gen_tolerance > 0 && c.gen_tolerance < 1))
-		return fail(err, errlen, "gen_tolerance: %g is not a fraction in (0, 1) (0 for %g)",
+		return natgw_err(err, errlen, "gen_tolerance: %g is not a fraction in (0, 1) (0 for %g)",
 			c.gen_tolerance, DEF_GEN_TOLERANCE);
 	return 0;
 }
@@ -271,7 +258,7 @@ one_trial(struct search *s, natgw_trial_fn fn, void *arg, double rate, bool is_l
 	if (n < NATGW_SEARCH_MAX_LOG)
 		r->log[n] = t;
 	if (!isfinite(t.achieved) || t.achieved < 0)
-		return fail(err, errlen, "trial %u at %g: achieved rate %g is not a finite number >= 0",
+		return natgw_err(err, errlen, "trial %u at %g: achieved rate %g is not a finite number >= 0",
 			n + 1, rate, t.achieved);
 	if (t.achieved > r->generator_max)
 		r->generator_max = t.achieved;
@@ -304,7 +291,7 @@ natgw_search_run(const struct natgw_search_conf *conf, natgw_trial_fn fn, void *
 	s.b[PDR].limit = s.c.pdr_loss;
 	s.obs = malloc(s.c.max_trials * sizeof(s.obs[0]));
 	if (s.obs == NULL)
-		return fail(err, errlen, "no memory for %u trials", s.c.max_trials);
+		return natgw_err(err, errlen, "no memory for %u trials", s.c.max_trials);
 
 	for (;;) {
 		for (k = 0; k < N_BOUNDS; k++)

@@ -13,34 +13,17 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fnmatch.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <netinet/in.h>
 
+#include "lib/natgw_err.h"
 #include "policy_private.h"
 
 /* A key path while reading a rule: "rules[3].port[1]". */
 #define PATH_MAX_LEN 64
-
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 static const char *const action_names[] = {
 	[NATGW_POLICY_DENY] = "deny",
@@ -116,9 +99,9 @@ check_list(const char *rule, const char *key, const json_t *v, char *why, size_t
 	if (!json_is_array(v))
 		return 0;
 	if (json_array_size(v) == 0)
-		return fail(why, n, "%s.%s: an empty list matches nothing", rule, key);
+		return natgw_err(why, n, "%s.%s: an empty list matches nothing", rule, key);
 	if (json_array_size(v) > NATGW_POLICY_MAX_LIST)
-		return fail(why, n, "%s.%s: more than %d items", rule, key, NATGW_POLICY_MAX_LIST);
+		return natgw_err(why, n, "%s.%s: more than %d items", rule, key, NATGW_POLICY_MAX_LIST);
 	return 0;
 }
 
@@ -129,14 +112,14 @@ read_action(const json_t *v, const char *path, uint8_t *out, char *why, size_t n
 	unsigned int a;
 
 	if (!json_is_string(v))
-		return fail(why, n, "%s: not a string (\"allow\" or \"deny\")", path);
+		return natgw_err(why, n, "%s: not a string (\"allow\" or \"deny\")", path);
 	for (a = 0; a < 2; a++) {
 		if (strcasecmp(json_string_value(v), action_names[a]) == 0) {
 			*out = (uint8_t)a;
 			return 0;
 		}
 	}
-	return fail(why, n, "%s: \"%s\" is not \"allow\" or \"deny\"", path,
+	return natgw_err(why, n, "%s: \"%s\" is not \"allow\" or \"deny\"", path,
 		json_string_value(v));
 }
 
@@ -210,12 +193,12 @@ read_names(const char *rule, unsigned int k, json_t *v, uint64_t *mask, char *wh
 
 		item_path(path, rule, name_keys[k].key, v, i);
 		if (!json_is_string(it))
-			return fail(why, n, "%s: not a string (a %s name)", path,
+			return natgw_err(why, n, "%s: not a string (a %s name)", path,
 				name_keys[k].what);
 		s = json_string_value(it);
 		idx = name_keys[k].index(s);
 		if (idx < 0)
-			return fail(why, n, "%s: unknown %s \"%s\" (%s)", path,
+			return natgw_err(why, n, "%s: unknown %s \"%s\" (%s)", path,
 				name_keys[k].what, s, name_keys[k].known);
 		*mask |= UINT64_C(1) << idx;
 	}
@@ -249,22 +232,22 @@ read_cidr(const json_t *v, const char *path, struct policy_cidr *c, char *why, s
 	uint32_t ip;
 
 	if (!json_is_string(v))
-		return fail(why, n, "%s: not a string (\"10.0.0.0/8\")", path);
+		return natgw_err(why, n, "%s: not a string (\"10.0.0.0/8\")", path);
 	s = json_string_value(v);
 	slash = strchr(s, '/');
 	if ((slash ? (size_t)(slash - s) : strlen(s)) >= sizeof(addr))
-		return fail(why, n, "%s: \"%s\" is not an IPv4 CIDR", path, s);
+		return natgw_err(why, n, "%s: \"%s\" is not an IPv4 CIDR", path, s);
 	snprintf(addr, sizeof(addr), "%.*s", (int)(slash ? slash - s : (ptrdiff_t)strlen(s)), s);
 	if (inet_pton(AF_INET, addr, &a) != 1 ||
 			(slash && (read_uint(slash + 1, &end, 32, &len) < 0 || *end != '\0')))
-		return fail(why, n, "%s: \"%s\" is not an IPv4 CIDR", path, s);
+		return natgw_err(why, n, "%s: \"%s\" is not an IPv4 CIDR", path, s);
 	ip = ntohl(a.s_addr);
 	c->mask = len == 0 ? 0 : UINT32_MAX << (32 - len);
 	c->net = ip & c->mask;
 	if (c->net != ip) {
 		a.s_addr = htonl(c->net);
 		inet_ntop(AF_INET, &a, addr, sizeof(addr));
-		return fail(why, n, "%s: \"%s\" has bits set past its prefix (%s/%lu?)", path, s,
+		return natgw_err(why, n, "%s: \"%s\" has bits set past its prefix (%s/%lu?)", path, s,
 			addr, len);
 	}
 	return 0;
@@ -279,26 +262,26 @@ read_ports(const json_t *v, const char *path, struct policy_ports *pr, char *why
 
 	if (json_is_integer(v)) {
 		if (json_integer_value(v) < 0 || json_integer_value(v) > 65535)
-			return fail(why, n, "%s: %" JSON_INTEGER_FORMAT
+			return natgw_err(why, n, "%s: %" JSON_INTEGER_FORMAT
 				" is not a port (0 to 65535)", path, json_integer_value(v));
 		pr->lo = pr->hi = (uint16_t)json_integer_value(v);
 		return 0;
 	}
 	if (!json_is_string(v))
-		return fail(why, n, "%s: not a port (443) or a range (\"1024-65535\")", path);
+		return natgw_err(why, n, "%s: not a port (443) or a range (\"1024-65535\")", path);
 	s = json_string_value(v);
 	if (read_uint(s, &end, 65535, &lo) < 0)
-		return fail(why, n, "%s: \"%s\" is not a port (0 to 65535) or a range (\"LO-HI\")",
+		return natgw_err(why, n, "%s: \"%s\" is not a port (0 to 65535) or a range (\"LO-HI\")",
 			path, s);
 	hi = lo;
 	if (*end == '-' && read_uint(end + 1, &end, 65535, &hi) < 0)
-		return fail(why, n, "%s: \"%s\" is not a port range (\"LO-HI\", 0 to 65535)", path,
+		return natgw_err(why, n, "%s: \"%s\" is not a port range (\"LO-HI\", 0 to 65535)", path,
 			s);
 	if (*end != '\0')
-		return fail(why, n, "%s: \"%s\" is not a port (0 to 65535) or a range (\"LO-HI\")",
+		return natgw_err(why, n, "%s: \"%s\" is not a port (0 to 65535) or a range (\"LO-HI\")",
 			path, s);
 	if (hi < lo)
-		return fail(why, n, "%s: \"%s\": the range ends before it starts", path, s);
+		return natgw_err(why, n, "%s: \"%s\": the range ends before it starts", path, s);
 	pr->lo = (uint16_t)lo;
 	pr->hi = (uint16_t)hi;
 	return 0;
@@ -312,19 +295,19 @@ read_host(const json_t *v, const char *path, char **out, char *why, size_t n)
 	size_t i, len;
 
 	if (!json_is_string(v))
-		return fail(why, n, "%s: not a string (a name pattern, \"*.amazonaws.com\")", path);
+		return natgw_err(why, n, "%s: not a string (a name pattern, \"*.amazonaws.com\")", path);
 	s = json_string_value(v);
 	len = strlen(s);
 	if (len == 0 || len >= NATGW_POLICY_HOST_MAX)
-		return fail(why, n, "%s: a name pattern has 1 to %d characters", path,
+		return natgw_err(why, n, "%s: a name pattern has 1 to %d characters", path,
 			NATGW_POLICY_HOST_MAX - 1);
 	for (i = 0; i < len; i++)
 		if (s[i] <= ' ' || s[i] > '~')
-			return fail(why, n, "%s: \"%s\": a name pattern is printable ASCII without "
+			return natgw_err(why, n, "%s: \"%s\": a name pattern is printable ASCII without "
 				"spaces", path, s);
 	*out = strdup(s);
 	if (*out == NULL)
-		return fail(why, n, "%s: no memory", path);
+		return natgw_err(why, n, "%s: no memory", path);
 	for (i = 0; i < len; i++)
 		(*out)[i] = (char)tolower((unsigned char)(*out)[i]);
 	return 0;
@@ -342,7 +325,7 @@ read_items(struct natgw_policy *p, struct policy_rule *r, const char *rule, cons
 	if (strcmp(key, "cidr") == 0) {
 		if (grow((void **)&p->cidrs, &p->cap_cidrs, p->n_cidrs + cnt,
 				sizeof(*p->cidrs)) < 0)
-			return fail(why, n, "no memory");
+			return natgw_err(why, n, "no memory");
 		r->cidr = (uint32_t)p->n_cidrs;
 		for (i = 0; rc == 0 && i < cnt; i++, r->n_cidr++)
 			rc = read_cidr(item_at(v, i), item_path(path, rule, key, v, i),
@@ -350,7 +333,7 @@ read_items(struct natgw_policy *p, struct policy_rule *r, const char *rule, cons
 	} else if (strcmp(key, "port") == 0) {
 		if (grow((void **)&p->ports, &p->cap_ports, p->n_ports + cnt,
 				sizeof(*p->ports)) < 0)
-			return fail(why, n, "no memory");
+			return natgw_err(why, n, "no memory");
 		r->port = (uint32_t)p->n_ports;
 		for (i = 0; rc == 0 && i < cnt; i++, r->n_port++)
 			rc = read_ports(item_at(v, i), item_path(path, rule, key, v, i),
@@ -358,7 +341,7 @@ read_items(struct natgw_policy *p, struct policy_rule *r, const char *rule, cons
 	} else {
 		if (grow((void **)&p->hosts, &p->cap_hosts, p->n_hosts + cnt,
 				sizeof(*p->hosts)) < 0)
-			return fail(why, n, "no memory");
+			return natgw_err(why, n, "no memory");
 		r->host = (uint32_t)p->n_hosts;
 		for (i = 0; rc == 0 && i < cnt; i++, r->n_host++) {
 			p->hosts[p->n_hosts] = NULL;
@@ -396,7 +379,7 @@ finish_rule(struct policy_rule *r, const char *rule, char *why, size_t n)
 		r->services = (r->svc_given ? r->svc_given : all) &
 			(r->class_given ? class_services(r->class_given) : all);
 		if (r->services == 0)
-			return fail(why, n, "%s: no service is both in \"service\" and in "
+			return natgw_err(why, n, "%s: no service is both in \"service\" and in "
 				"\"class\": the rule matches nothing", rule);
 	}
 	if (r->n_cidr)
@@ -406,7 +389,7 @@ finish_rule(struct policy_rule *r, const char *rule, char *why, size_t n)
 	if (r->n_port) {
 		r->fields |= POLICY_F_PORT;
 		if (r->protos == POLICY_P_ICMP)
-			return fail(why, n, "%s.port: an ICMP rule has no ports", rule);
+			return natgw_err(why, n, "%s.port: an ICMP rule has no ports", rule);
 	}
 	if (r->protos)
 		r->fields |= POLICY_F_PROTO;
@@ -434,25 +417,25 @@ read_rule(struct natgw_policy *p, unsigned int idx, json_t *o, char *why, size_t
 	snprintf(rule, sizeof(rule), "rules[%u]", idx);
 	snprintf(r->label, sizeof(r->label), "rule %u", idx);
 	if (!json_is_object(o))
-		return fail(why, n, "%s: not an object", rule);
+		return natgw_err(why, n, "%s: not an object", rule);
 	json_object_foreach(o, key, v) {
 		for (k = 0; k < N_RULE_KEYS; k++)
 			if (strcmp(key, rule_keys[k]) == 0)
 				break;
 		if (k == N_RULE_KEYS)
-			return fail(why, n, "%s: unknown key \"%s\" (name, action, service, class, "
+			return natgw_err(why, n, "%s: unknown key \"%s\" (name, action, service, class, "
 				"host, cidr, port, proto)", rule, key);
 		snprintf(path, sizeof(path), "%s.%s", rule, key);
 		if (strcmp(key, "name") == 0) {
 			if (!json_is_string(v))
-				return fail(why, n, "%s: not a string", path);
+				return natgw_err(why, n, "%s: not a string", path);
 			s = json_string_value(v);
 			if (s[0] == '\0' || strlen(s) >= NATGW_POLICY_LABEL_MAX)
-				return fail(why, n, "%s: a name has 1 to %d characters", path,
+				return natgw_err(why, n, "%s: a name has 1 to %d characters", path,
 					NATGW_POLICY_LABEL_MAX - 1);
 			for (i = 0; s[i] != '\0'; i++)
 				if (s[i] < ' ' || s[i] > '~')
-					return fail(why, n, "%s: a name is printable ASCII", path);
+					return natgw_err(why, n, "%s: a name is printable ASCII", path);
 			snprintf(r->label, sizeof(r->label), "%s", s);
 			r->named = true;
 			continue;
@@ -482,7 +465,7 @@ read_rule(struct natgw_policy *p, unsigned int idx, json_t *o, char *why, size_t
 			r->protos = (uint8_t)mask;
 	}
 	if (json_object_get(o, "action") == NULL)
-		return fail(why, n, "%s: no \"action\" (\"allow\" or \"deny\")", rule);
+		return natgw_err(why, n, "%s: no \"action\" (\"allow\" or \"deny\")", rule);
 	return finish_rule(r, rule, why, n);
 }
 
@@ -494,37 +477,37 @@ read_policy(struct natgw_policy *p, json_t *root, char *why, size_t n)
 	size_t i;
 
 	if (!json_is_object(root))
-		return fail(why, n, "not a JSON object");
+		return natgw_err(why, n, "not a JSON object");
 	json_object_foreach(root, key, v) {
 		if (strcmp(key, "default") != 0 && strcmp(key, "rules") != 0 &&
 				strcmp(key, "description") != 0)
-			return fail(why, n, "unknown key \"%s\" (default, rules, description)",
+			return natgw_err(why, n, "unknown key \"%s\" (default, rules, description)",
 				key);
 	}
 	v = json_object_get(root, "description");
 	if (v != NULL) {
 		if (!json_is_string(v))
-			return fail(why, n, "description: not a string");
+			return natgw_err(why, n, "description: not a string");
 		p->description = strdup(json_string_value(v));
 		if (p->description == NULL)
-			return fail(why, n, "no memory");
+			return natgw_err(why, n, "no memory");
 	}
 	v = json_object_get(root, "default");
 	if (v == NULL)
-		return fail(why, n, "no \"default\" (\"allow\" or \"deny\")");
+		return natgw_err(why, n, "no \"default\" (\"allow\" or \"deny\")");
 	if (read_action(v, "default", &p->dflt, why, n) < 0)
 		return -1;
 	rules = json_object_get(root, "rules");
 	if (rules == NULL)
-		return fail(why, n, "no \"rules\" (a list, which may be empty)");
+		return natgw_err(why, n, "no \"rules\" (a list, which may be empty)");
 	if (!json_is_array(rules))
-		return fail(why, n, "rules: not a list");
+		return natgw_err(why, n, "rules: not a list");
 	if (json_array_size(rules) > NATGW_POLICY_MAX_RULES)
-		return fail(why, n, "rules: %zu rules, at most %d", json_array_size(rules),
+		return natgw_err(why, n, "rules: %zu rules, at most %d", json_array_size(rules),
 			NATGW_POLICY_MAX_RULES);
 	p->rules = calloc(json_array_size(rules) + 1, sizeof(*p->rules));
 	if (p->rules == NULL)
-		return fail(why, n, "no memory");
+		return natgw_err(why, n, "no memory");
 	json_array_foreach(rules, i, v) {
 		if (read_rule(p, (unsigned int)i, v, why, n) < 0)
 			return -1;
@@ -542,11 +525,11 @@ make_policy(json_t *root, const char *origin, char *err, size_t errlen)
 
 	if (p == NULL || (p->origin = strdup(origin)) == NULL) {
 		free(p);
-		fail(err, errlen, "%s: no memory", origin);
+		natgw_err(err, errlen, "%s: no memory", origin);
 		return NULL;
 	}
 	if (read_policy(p, root, why, sizeof(why)) < 0) {
-		fail(err, errlen, "%s: %s", origin, why);
+		natgw_err(err, errlen, "%s: %s", origin, why);
 		natgw_policy_free(p);
 		return NULL;
 	}
@@ -563,13 +546,13 @@ natgw_policy_load(const char *path, char *err, size_t errlen)
 
 	f = fopen(path, "r");
 	if (f == NULL) {
-		fail(err, errlen, "%s: %s", path, strerror(errno));
+		natgw_err(err, errlen, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
 	root = json_loadf(f, JSON_REJECT_DUPLICATES, &je);
 	fclose(f);
 	if (root == NULL) {
-		fail(err, errlen, "%s:%d:%d: %s", path, je.line, je.column, je.text);
+		natgw_err(err, errlen, "%s:%d:%d: %s", path, je.line, je.column, je.text);
 		return NULL;
 	}
 	p = make_policy(root, path, err, errlen);
@@ -588,7 +571,7 @@ natgw_policy_parse(const char *json, const char *origin, char *err, size_t errle
 		origin = "policy";
 	root = json_loads(json, JSON_REJECT_DUPLICATES, &je);
 	if (root == NULL) {
-		fail(err, errlen, "%s:%d:%d: %s", origin, je.line, je.column, je.text);
+		natgw_err(err, errlen, "%s:%d:%d: %s", origin, je.line, je.column, je.text);
 		return NULL;
 	}
 	p = make_policy(root, origin, err, errlen);

@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,19 +20,6 @@
 #define DUR_MAX 1e18
 /* The highest rate, bits or packets a second: budgets stay well within 64 bits. */
 #define RATE_MAX 1e15
-
-int
-scale_fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 void
 natgw_scale_conf_defaults(struct natgw_scale_conf *c)

@@ -5,11 +5,12 @@
 
 #include <stddef.h>
 
+#include "lib/natgw_err.h"
+
 #include "natgw_scale.h"
 
 /* Write a one-line reason into @p err (if @p errlen > 0). @return -1. */
-int scale_fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+#define scale_fail natgw_err
 
 /* The start, max, step and floor of dimension @p d, the floor as it applies
  * (the start for 0). */

@@ -4,7 +4,9 @@
 
 Usage: replay_accounting.py NATGW ECS_SAMPLE_PCAP
 
-The built-in sample's hosts resolve ECR, ECS, S3, DynamoDB and CloudWatch Logs
+The sample capture (tools/gen_captures.py; passed explicitly: the default run
+is the synthetic scenario, whose accounting replay_sample_ecs checks) has hosts
+that resolve ECR, ECS, S3, DynamoDB and CloudWatch Logs
 names (through the VPC resolver, which the NAT never sees, and through 8.8.8.8)
 and then connect with TLS ClientHellos naming them. The test proves:
 
@@ -166,7 +168,8 @@ def main():
     ck = nc.Checker("replay_accounting")
     with tempfile.TemporaryDirectory(prefix="natgw-acct-") as tmp:
         csvd = os.path.join(tmp, "csv")
-        r = nc.replay(exe, None, os.path.join(tmp, "a"), inside=None, public=None,
+        r = nc.replay(exe, sample, os.path.join(tmp, "a"), inside=INSIDE,
+                      public=nc.PUBLIC_IP,
                       extra=["--csv", csvd])
         if not ck.eq(r.rc, 0, "exit status of " + r.describe()):
             print(r.stderr)
@@ -194,7 +197,8 @@ def main():
                                      "service": "AMAZON",
                                      "network_border_group": "us-east-1"}],
                        "ipv6_prefixes": []}, f)
-        r2 = nc.replay(exe, None, os.path.join(tmp, "b"), inside=None, public=None,
+        r2 = nc.replay(exe, sample, os.path.join(tmp, "b"), inside=INSIDE,
+                       public=nc.PUBLIC_IP,
                        extra=["--ip-ranges", empty])
         if ck.eq(r2.rc, 0, "exit status of " + r2.describe()):
             ck.eq(named_services(ck, "no prefixes", r2.report), by_ip,
@@ -213,14 +217,16 @@ def main():
             nc.check_accounting(ck, "SNI only", r3.report)
 
         # The design and the prices change the bills as documented.
-        r4 = nc.replay(exe, None, os.path.join(tmp, "d"), inside=None, public=None,
+        r4 = nc.replay(exe, sample, os.path.join(tmp, "d"), inside=INSIDE,
+                       public=nc.PUBLIC_IP,
                        extra=["--price", "nat_gateway.per_gb=0.05", "--azs", "3",
                               "--endpoints", "ecr.dkr,logs", "--price",
                               "interface_endpoint.per_hour=0.02"])
         if ck.eq(r4.rc, 0, "exit status of " + r4.describe()):
             check_cost(ck, "design", r4.report, nat_per_gb=0.05, ife_hour=0.02, azs=3,
                        interface={"ecr.dkr", "logs"})
-        r5 = nc.replay(exe, None, os.path.join(tmp, "e"), inside=None, public=None,
+        r5 = nc.replay(exe, sample, os.path.join(tmp, "e"), inside=INSIDE,
+                       public=nc.PUBLIC_IP,
                        extra=["--no-gateway-endpoints", "--no-plot"])
         ck.eq(sorted(r5.leftovers()), ["inside.pcap", "outside.pcap", "report.json"],
               "files of a replay with --no-plot")

@@ -2,11 +2,12 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """replay_cli_errors: natgw's command line refuses what it must, and says why.
 
-Usage: replay_cli_errors.py NATGW CAPTURE REPLAY_CMD_C
+Usage: replay_cli_errors.py NATGW CAPTURE REPLAY_CMD_C SYNTH_CMD_C
 
 CAPTURE is any good capture (conformance.pcap); REPLAY_CMD_C is
-app/natgw/replay_cmd.c, whose getopt table is the list of options `natgw
-replay --help` must document. The test proves:
+app/natgw/replay_cmd.c and SYNTH_CMD_C app/natgw/synth_cmd.c, whose getopt
+tables are the lists of options `natgw replay --help` and `natgw synth
+--help` must document. The test proves:
 
 - every bad option value (prefix length 33, host bits, not a CIDR, empty;
   a public IP that is no address, one inside an inside network, nine of them;
@@ -20,9 +21,15 @@ replay --help` must document. The test proves:
   failed"), one line on stderr naming the path and the problem;
 - none of them leaves an output file behind (outside.pcap, inside.pcap,
   report.json, or their .part files);
-- `natgw --help`, `natgw replay --help` and `natgw --version` exit 0 on
-  stdout, and the replay help documents every long option of the getopt
-  table, each with its short form where it has one.
+- the synthetic scenario's options: --synth with a capture, a bad --synth key
+  or value, a scenario that cannot be made (its hosts outside the inside
+  networks, launches after its end): exit 2, one line naming it, nothing left;
+  `natgw synth` without -w, with a bad --synth, an extra argument or an
+  unknown option: exit 2, one line; with an unwritable file: exit 1, one line,
+  no .part left;
+- `natgw --help`, `natgw replay --help`, `natgw synth --help` and `natgw
+  --version` exit 0 on stdout, and each command's help documents every long
+  option of its getopt table, each with its short form where it has one.
 """
 
 import os
@@ -63,6 +70,23 @@ BAD_VALUES = [
      ["--port-alloc", "range=maybe"]),
     ("no --inside-net with a capture", {"--inside-net": None}, 2, ["--inside-net"]),
     ("unknown option", {"--bogus": "1"}, 2, ["--bogus"]),
+    ("--synth with a capture", {"--synth": "hosts=2"}, 2, ["--synth", "capture"]),
+]
+
+# The scenario, without a capture: (what, arguments, exit status, needles).
+SYNTH_BAD = [
+    ("--synth: bad value", ["replay", "--synth", "hosts=0"], 2, ["synth", "hosts=0"]),
+    ("--synth: unknown key", ["replay", "--synth", "colour=red"], 2, ["unknown key 'colour'"]),
+    ("--synth: not key=value", ["replay", "--synth", "hosts"], 2, ["'hosts'"]),
+    ("--synth: hosts not inside", ["replay", "--synth", "net=192.168.0.0/16", "-i",
+                                   "10.0.0.0/16"], 2, ["192.168.1.10", "inside"]),
+    ("--synth: launch after the end", ["replay", "--synth", "duration=30,launch=60"], 2,
+     ["launch"]),
+    ("synth: no -w", ["synth"], 2, ["-w FILE"]),
+    ("synth: bad --synth", ["synth", "--synth", "layers=0", "-w", "x.pcap"], 2,
+     ["layers=0"]),
+    ("synth: an extra argument", ["synth", "-w", "x.pcap", "extra"], 2, ["'extra'"]),
+    ("synth: unknown option", ["synth", "--bogus"], 2, ["--bogus"]),
 ]
 
 
@@ -104,10 +128,26 @@ def getopt_table(src):
     return longs, optstring
 
 
+def check_help(ck, exe, cmd, src):
+    """`natgw CMD --help` documents every option of CMD's getopt table."""
+    p = nc.run([exe, cmd, "--help"])
+    ck.eq((p.returncode, p.stderr), (0, ""), "natgw %s --help: exit status, stderr" % cmd)
+    longs, optstring = getopt_table(src)
+    ck.check(len(longs) >= 3, "found only %d options in %s's getopt table" % (len(longs), src))
+    for name, short in longs:
+        ck.check(re.search(r"(^|[\s,])--%s\b" % re.escape(name), p.stdout, re.M),
+                 "natgw %s --help does not document --%s" % (cmd, name))
+        if short:
+            ck.check(re.search(r"-%s, --%s\b" % (re.escape(short), re.escape(name)), p.stdout),
+                     "natgw %s --help does not give -%s for --%s" % (cmd, short, name))
+    print("%s help documents %d options: %s" % (cmd, len(longs),
+                                                " ".join("--" + n for n, _ in longs)))
+
+
 def main():
-    if len(sys.argv) != 4:
+    if len(sys.argv) != 5:
         sys.exit(__doc__)
-    exe, capture, src = sys.argv[1:4]
+    exe, capture, src, synth_src = sys.argv[1:5]
     ck = nc.Checker("replay_cli_errors")
     with tempfile.TemporaryDirectory(prefix="natgw-cli-") as tmp:
         for n, (what, change, status, needles) in enumerate(BAD_VALUES):
@@ -131,26 +171,26 @@ def main():
                      [exe, "replay", tmp, "-i", GOOD["--inside-net"], "-p", nc.PUBLIC_IP,
                       "-o", outdir], outdir, 1, [tmp, "directory"])
         expect_error(ck, "unknown command", [exe, "bogus-command"], None, 2, ["bogus-command"])
+        for n, (what, args, status, needles) in enumerate(SYNTH_BAD):
+            outdir = os.path.join(tmp, "synth%d" % n)
+            cmd = [exe] + args + (["--out", outdir] if args[0] == "replay" else [])
+            expect_error(ck, what, cmd, outdir, status, needles)
+        bad = os.path.join(tmp, "no-such-dir", "x.pcap")
+        expect_error(ck, "synth: unwritable file", [exe, "synth", "-w", bad], None, 1,
+                     [bad])
+        ck.check(not os.path.exists(bad + ".part"), "synth: a .part file left behind")
 
     # Help and version.
     p = nc.run([exe, "--help"])
     ck.eq((p.returncode, p.stderr), (0, ""), "natgw --help: exit status, stderr")
     ck.check("replay" in p.stdout, "natgw --help does not mention the replay command")
+    ck.check("synth" in p.stdout, "natgw --help does not mention the synth command")
     p = nc.run([exe, "--version"])
     ck.eq(p.returncode, 0, "natgw --version: exit status")
     ck.check(re.match(r"natgw \d+\.\d+\.\d+\n$", p.stdout),
              "natgw --version prints %r" % p.stdout)
-    p = nc.run([exe, "replay", "--help"])
-    ck.eq((p.returncode, p.stderr), (0, ""), "natgw replay --help: exit status, stderr")
-    longs, optstring = getopt_table(src)
-    ck.check(len(longs) >= 10, "found only %d options in %s's getopt table" % (len(longs), src))
-    for name, short in longs:
-        ck.check(re.search(r"(^|[\s,])--%s\b" % re.escape(name), p.stdout, re.M),
-                 "natgw replay --help does not document --%s" % name)
-        if short:
-            ck.check(re.search(r"-%s, --%s\b" % (re.escape(short), re.escape(name)), p.stdout),
-                     "natgw replay --help does not give -%s for --%s" % (short, name))
-    print("help documents %d options: %s" % (len(longs), " ".join("--" + n for n, _ in longs)))
+    check_help(ck, exe, "replay", src)
+    check_help(ck, exe, "synth", synth_src)
     sys.exit(ck.finish())
 
 
