@@ -17,7 +17,7 @@ import subprocess
 import sys
 import tempfile
 
-from scapy.all import DNS, IP, TCP, UDP, ICMP, Raw, rdpcap  # noqa: E402
+from scapy.all import IP, TCP, UDP, Raw, rdpcap  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -126,6 +126,13 @@ def seed_config():
         p for p in ranges["prefixes"] if p["service"] in ("S3", "DYNAMODB")][:4]
     small["ipv6_prefixes"] = ranges.get("ipv6_prefixes", [])[:2]
     put("ranges", "aws-ip-ranges-16.json", json.dumps(small, indent=1).encode())
+    for i, s in enumerate([
+            b"seed=7,hosts=4,tasks=8,duration=10m,launch=30s",
+            b"image=200MB,layers=5,ecs_every=30s,ddb_every=2s,ddb_req=1200,ddb_resp=4k",
+            b"internet=0.5,github_every=10s,github_resp=20k,pings=3",
+            b"burst=1GB,burst_rate=16Gbps,burst_at=45s,net=10.1.0.0/16,resolver=10.1.0.2,start=1787413200s",
+            b"retries=3,rto_min=200ms,max_flows=100000,logs_every=5s,logs_req=2k"]):
+        put("synth", "spec-%d" % i, s)
 
 
 def main():
