@@ -19,7 +19,6 @@
                                        RSTs among them. Prints the packets sent
 """
 import json
-import os
 import random
 import socket
 import struct
