@@ -178,6 +178,10 @@ void natgw_eal_remove_runtime_dir(const char *dir);
 /* natgw [EAL options] -- OPTIONS: the DPDK dataplane. */
 int natgw_cmd_dataplane(int argc, char **argv);
 
+/* mkdir -p: an output directory and any missing parents (replay, lab);
+ * -1 with errno. */
+int natgw_mkdir_p(const char *path);
+
 /* natgw lab [EAL options] -- OPTIONS: throughput tests (argv[0] "lab"). */
 int natgw_cmd_lab(int argc, char **argv);
 
@@ -204,6 +208,8 @@ int natgw_report_write_engines(const char *path, const struct natgw_report *rep,
 /* Sum several engines' counters (ActiveConnectionCount: the sum of peaks). */
 void natgw_report_totals(struct natgw_nat *const *engines, unsigned int n,
 		struct natgw_nat_stats *t);
+/* Add one engine's counters to @p t (every field summed, peaks included). */
+void natgw_report_stats_add(struct natgw_nat_stats *t, const struct natgw_nat_stats *st);
 
 /* Sections shared by the report and the telemetry. */
 json_t *natgw_report_config_json(const struct natgw_nat_conf *n);

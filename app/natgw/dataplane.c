@@ -299,23 +299,6 @@ bad:
 }
 
 static int
-parse_mac(const char *s, struct rte_ether_addr *mac)
-{
-	unsigned int b[6], i;
-	char tail;
-
-	if (sscanf(s, "%x:%x:%x:%x:%x:%x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
-			&tail) != 6)
-		return -1;
-	for (i = 0; i < 6; i++) {
-		if (b[i] > 255)
-			return -1;
-		mac->addr_bytes[i] = (uint8_t)b[i];
-	}
-	return 0;
-}
-
-static int
 parse_opts(int argc, char **argv, struct dp_opts *o, char *err, size_t errlen)
 {
 	enum {
@@ -578,29 +561,19 @@ setup(struct dp *dp, const struct dp_opts *o, struct rte_mempool **mpp, char *er
 		return -1;
 	}
 	for (i = 0; i < o->n_eth_dest; i++) {
-		const char *comma = strchr(o->eth_dest[i], ',');
-		char pn[64];
+		struct rte_ether_addr mac;
 		uint16_t id;
 
-		if (comma == NULL || (size_t)(comma - o->eth_dest[i]) >= sizeof(pn)) {
-			snprintf(err, errlen, "--eth-dest: '%s' is not PORT,MAC", o->eth_dest[i]);
-			return -1;
-		}
-		memcpy(pn, o->eth_dest[i], (size_t)(comma - o->eth_dest[i]));
-		pn[comma - o->eth_dest[i]] = '\0';
-		if (natgw_port_lookup(pn, &id, err, errlen) < 0)
+		if (natgw_port_mac_arg("--eth-dest", o->eth_dest[i], &id, &mac, err, errlen) < 0)
 			return -1;
 		for (s = 0; s < NATGW_SIDES && dp->port[s].id != id; s++)
 			;
 		if (s == NATGW_SIDES) {
-			snprintf(err, errlen, "--eth-dest: port %s is neither --inside nor --outside",
-				pn);
+			snprintf(err, errlen, "--eth-dest: port %u is neither --inside nor --outside",
+				id);
 			return -1;
 		}
-		if (parse_mac(comma + 1, &dp->port[s].dst_mac) < 0) {
-			snprintf(err, errlen, "--eth-dest: '%s' is not a MAC address", comma + 1);
-			return -1;
-		}
+		dp->port[s].dst_mac = mac;
 		dp->port[s].has_dst_mac = true;
 	}
 

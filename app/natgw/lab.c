@@ -62,13 +62,15 @@ enum { T_THROUGHPUT = 1, T_LATENCY = 2, T_CPS = 4, T_CAPACITY = 8, T_SCENARIO = 
 
 struct lab_opts {
 	const char *gen_ports, *dut_ports, *out, *tests, *frame_size, *profile;
-	const char *inside_net, *public_ip, *eth_dest[4], *timeouts[8], *loads, *synth;
+	const char *inside_net, *public_ip, *eth_dest[4], *timeouts[8], *synth;
 	unsigned int n_eth_dest, nt;
 	enum dut_kind dut;
 	uint64_t flows, hosts, internet_dests, max_sessions, capacity_max, trials_max;
 	double rate_min, rate_max, precision, ndr_loss, pdr_loss, trial_s, final_s;
 	double cps_min, cps_max, cps_trial_s, capacity_rate, setup_rate, out_share, gap_s;
 	double latency_s;
+	double loads[MAX_LOADS];  /* --latency-loads, % of the NDR */
+	unsigned int n_loads;
 	bool quiet, no_plot;
 	int tests_mask;
 };
@@ -341,8 +343,6 @@ parse_loads(const char *s, double *loads, unsigned int *n, char *err, size_t err
 static int
 parse_opts(int argc, char **argv, struct lab_opts *o, char *err, size_t errlen)
 {
-	double loads[MAX_LOADS];
-	unsigned int nl;
 	int c;
 
 	optind = 1;
@@ -431,8 +431,7 @@ parse_opts(int argc, char **argv, struct lab_opts *o, char *err, size_t errlen)
 			rc = opt_uint(&o->trials_max, "--max-trials", optarg, 1, 1000, err, errlen);
 			break;
 		case O_LOADS:
-			o->loads = optarg;
-			rc = parse_loads(optarg, loads, &nl, err, errlen);
+			rc = parse_loads(optarg, o->loads, &o->n_loads, err, errlen);
 			break;
 		case O_LAT_TRIAL:
 			rc = opt_double(&o->latency_s, "--latency-trial", optarg, 0.01, 3600, err,
@@ -602,14 +601,12 @@ static void
 dut_add_totals(struct lab *L)
 {
 	const struct natgw_nat_stats *st = natgw_nat_stats(natgw_worker_nat(L->dut));
-	unsigned int i;
+	uint64_t peak = RTE_MAX(L->dut_total.sessions_peak, st->sessions_peak);
 
-	for (i = 0; i < NATGW_M_MAX; i++)
-		L->dut_total.metric[i] += st->metric[i];
-	for (i = 0; i < NATGW_DROP_MAX; i++)
-		L->dut_total.drop[i] += st->drop[i];
-	L->dut_total.sessions_created += st->sessions_created;
-	L->dut_total.sessions_peak = RTE_MAX(L->dut_total.sessions_peak, st->sessions_peak);
+	natgw_report_stats_add(&L->dut_total, st);
+	/* The devices came one after another, not side by side: the most at
+	 * once is the largest peak, not their sum. */
+	L->dut_total.sessions_peak = peak;
 }
 
 static int
@@ -723,28 +720,19 @@ eth_dest(struct lab *L, char *err, size_t errlen)
 			memset(&L->gc.dst_mac[d], 0xff, sizeof(L->gc.dst_mac[d]));
 	}
 	for (i = 0; i < L->o.n_eth_dest; i++) {
-		const char *s = L->o.eth_dest[i], *comma = strchr(s, ',');
-		char pn[64];
+		struct rte_ether_addr mac;
 		uint16_t id;
 
-		if (comma == NULL || (size_t)(comma - s) >= sizeof(pn)) {
-			snprintf(err, errlen, "--eth-dest: '%s' is not PORT,MAC", s);
-			return -1;
-		}
-		memcpy(pn, s, (size_t)(comma - s));
-		pn[comma - s] = 0;
-		if (natgw_port_lookup(pn, &id, err, errlen) < 0)
+		if (natgw_port_mac_arg("--eth-dest", L->o.eth_dest[i], &id, &mac, err,
+				errlen) < 0)
 			return -1;
 		for (d = 0; d < NATGW_GEN_DIRS && L->gport[d].id != id; d++)
 			;
 		if (d == NATGW_GEN_DIRS) {
-			snprintf(err, errlen, "--eth-dest: port %s is not one of --gen-ports", pn);
+			snprintf(err, errlen, "--eth-dest: port %u is not one of --gen-ports", id);
 			return -1;
 		}
-		if (rte_ether_unformat_addr(comma + 1, &L->gc.dst_mac[d]) < 0) {
-			snprintf(err, errlen, "--eth-dest: '%s' is not a MAC address", comma + 1);
-			return -1;
-		}
+		L->gc.dst_mac[d] = mac;
 	}
 	return 0;
 }
@@ -1024,23 +1012,20 @@ static const char *const dir_name[NATGW_GEN_DIRS] = {"out", "in"};
 static int
 latency(struct lab *L, double ndr, json_t *out, struct latency_row *rows, unsigned int *nrows)
 {
-	double loads[MAX_LOADS];
-	unsigned int nl, i, d;
-	char err[256];
+	unsigned int i, d;
 	json_t *arr = json_array();
 
-	parse_loads(L->o.loads ? L->o.loads : "10,50,90", loads, &nl, err, sizeof(err));
 	json_object_set_new(out, "latency", arr);
 	L->test = "latency";
 	*nrows = 0;
-	for (i = 0; i < nl; i++) {
+	for (i = 0; i < L->o.n_loads; i++) {
 		struct latency_row *row = &rows[i];
 		struct natgw_gen_run run = {.mode = NATGW_GEN_BIDIR,
 			.duration_ns = (uint64_t)(L->o.latency_s * 1e9), .n_flows = L->o.flows};
 		json_t *j;
 
-		row->load = loads[i];
-		row->rate = ndr * loads[i] / 100;
+		row->load = L->o.loads[i];
+		row->rate = ndr * L->o.loads[i] / 100;
 		run.rate = row->rate;
 		for (d = 0; d < NATGW_GEN_DIRS; d++) {
 			row->h[d] = natgw_hist_create(0);
@@ -1358,16 +1343,6 @@ dut_json(const struct lab *L)
 	return j;
 }
 
-static int
-mkdir_out(const char *dir, char *err, size_t errlen)
-{
-	if (mkdir(dir, 0777) < 0 && errno != EEXIST) {
-		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
 /* ------------------------------------------------------------------ main */
 
 static void
@@ -1391,6 +1366,10 @@ opts_defaults(struct lab_opts *o)
 	o->setup_rate = 200000;
 	o->gap_s = 3;
 	o->frame_size = "64";
+	o->loads[0] = 10;
+	o->loads[1] = 50;
+	o->loads[2] = 90;
+	o->n_loads = 3;
 }
 
 static int
@@ -1664,9 +1643,13 @@ natgw_cmd_lab(int argc, char **argv)
 		free(eargv);
 		return 1;
 	}
-	if (parse_opts(eargc - n, eargv + n, &L.o, err, sizeof(err)) < 0 ||
-			mkdir_out(L.o.out, err, sizeof(err)) < 0) {
+	if (parse_opts(eargc - n, eargv + n, &L.o, err, sizeof(err)) < 0) {
 		fprintf(stderr, "natgw lab: %s\n", err);
+		status = 2;
+		goto out;
+	}
+	if (natgw_mkdir_p(L.o.out) < 0) {
+		fprintf(stderr, "natgw lab: --out %s: %s\n", L.o.out, strerror(errno));
 		status = 2;
 		goto out;
 	}

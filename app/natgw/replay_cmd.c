@@ -109,9 +109,8 @@ data_path(char *p, size_t len, const char *name)
 	return p;
 }
 
-/* mkdir -p: the output directory and any missing parents. */
-static int
-mkdir_p(const char *path)
+int
+natgw_mkdir_p(const char *path)
 {
 	char p[4096];
 	size_t i, n = strlen(path);
@@ -463,7 +462,7 @@ natgw_cmd_replay(int argc, char **argv)
 		fprintf(stderr, "natgw replay: %s\n", err);
 		goto fail;
 	}
-	if (mkdir_p(out) < 0) {
+	if (natgw_mkdir_p(out) < 0) {
 		fprintf(stderr, "natgw replay: --out %s: %s\n", out, strerror(errno));
 		goto fail;
 	}
@@ -471,7 +470,7 @@ natgw_cmd_replay(int argc, char **argv)
 		fprintf(stderr, "natgw replay: --out %s: not a directory\n", out);
 		goto fail;
 	}
-	if (csv && (mkdir_p(csv) < 0 || stat(csv, &st) < 0 || !S_ISDIR(st.st_mode))) {
+	if (csv && (natgw_mkdir_p(csv) < 0 || stat(csv, &st) < 0 || !S_ISDIR(st.st_mode))) {
 		fprintf(stderr, "natgw replay: --csv %s: %s\n", csv,
 			errno ? strerror(errno) : "not a directory");
 		goto fail;

@@ -130,32 +130,37 @@ member(FILE *f, const char *name, json_t *v, bool last)
 void
 natgw_report_totals(struct natgw_nat *const *engines, unsigned int n, struct natgw_nat_stats *t)
 {
-	unsigned int e, i;
+	unsigned int e;
 
 	memset(t, 0, sizeof(*t));
-	for (e = 0; e < n; e++) {
-		const struct natgw_nat_stats *st = natgw_nat_stats(engines[e]);
+	for (e = 0; e < n; e++)
+		natgw_report_stats_add(t, natgw_nat_stats(engines[e]));
+}
 
-		for (i = 0; i < NATGW_M_MAX; i++)
-			t->metric[i] += st->metric[i];
-		for (i = 0; i < NATGW_DROP_MAX; i++)
-			t->drop[i] += st->drop[i];
-		t->rst_sent += st->rst_sent;
-		t->rst_bytes += st->rst_bytes;
-		for (i = 0; i < NATGW_SIDES; i++) {
-			t->icmp_sent[i] += st->icmp_sent[i];
-			t->icmp_bytes[i] += st->icmp_bytes[i];
-		}
-		t->hairpinned += st->hairpinned;
-		t->acct_lost += st->acct_lost;
-		t->ceiling_bytes += st->ceiling_bytes;
-		t->sessions_created += st->sessions_created;
-		t->sessions_active += st->sessions_active;
-		t->sessions_peak += st->sessions_peak;
-		t->active_tcp += st->active_tcp;
-		t->mappings_active += st->mappings_active;
-		t->frags_tracked += st->frags_tracked;
+void
+natgw_report_stats_add(struct natgw_nat_stats *t, const struct natgw_nat_stats *st)
+{
+	unsigned int i;
+
+	for (i = 0; i < NATGW_M_MAX; i++)
+		t->metric[i] += st->metric[i];
+	for (i = 0; i < NATGW_DROP_MAX; i++)
+		t->drop[i] += st->drop[i];
+	t->rst_sent += st->rst_sent;
+	t->rst_bytes += st->rst_bytes;
+	for (i = 0; i < NATGW_SIDES; i++) {
+		t->icmp_sent[i] += st->icmp_sent[i];
+		t->icmp_bytes[i] += st->icmp_bytes[i];
 	}
+	t->hairpinned += st->hairpinned;
+	t->acct_lost += st->acct_lost;
+	t->ceiling_bytes += st->ceiling_bytes;
+	t->sessions_created += st->sessions_created;
+	t->sessions_active += st->sessions_active;
+	t->sessions_peak += st->sessions_peak;
+	t->active_tcp += st->active_tcp;
+	t->mappings_active += st->mappings_active;
+	t->frags_tracked += st->frags_tracked;
 }
 
 json_t *

@@ -249,3 +249,42 @@ natgw_port_tx_burst(const struct natgw_port *p, uint16_t txq, struct rte_mbuf **
 	} while (sent < n && k == 0 && ++tries < 4);
 	return sent;
 }
+
+static int
+parse_mac(const char *s, struct rte_ether_addr *mac)
+{
+	unsigned int b[6], i;
+	char tail;
+
+	if (sscanf(s, "%x:%x:%x:%x:%x:%x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
+			&tail) != 6)
+		return -1;
+	for (i = 0; i < 6; i++) {
+		if (b[i] > 255)
+			return -1;
+		mac->addr_bytes[i] = (uint8_t)b[i];
+	}
+	return 0;
+}
+
+int
+natgw_port_mac_arg(const char *opt, const char *arg, uint16_t *id, struct rte_ether_addr *mac,
+		char *err, size_t errlen)
+{
+	const char *comma = strchr(arg, ',');
+	char pn[64];
+
+	if (comma == NULL || (size_t)(comma - arg) >= sizeof(pn)) {
+		snprintf(err, errlen, "%s: '%s' is not PORT,MAC", opt, arg);
+		return -1;
+	}
+	memcpy(pn, arg, (size_t)(comma - arg));
+	pn[comma - arg] = '\0';
+	if (natgw_port_lookup(pn, id, err, errlen) < 0)
+		return -1;
+	if (parse_mac(comma + 1, mac) < 0) {
+		snprintf(err, errlen, "%s: '%s' is not a MAC address", opt, comma + 1);
+		return -1;
+	}
+	return 0;
+}

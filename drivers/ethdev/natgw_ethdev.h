@@ -59,6 +59,14 @@ void natgw_port_rss_caps(uint16_t id, uint16_t *reta_size, uint8_t *key_len);
 int natgw_port_lookup(const char *spec, uint16_t *id, char *err, size_t errlen);
 
 /**
+ * Parse an option's "PORT,MAC" (a next hop: --eth-dest): the port as
+ * natgw_port_lookup() takes it, the MAC as six hex bytes with colons.
+ * @return 0, or -1 with a one-line @p err naming @p opt.
+ */
+int natgw_port_mac_arg(const char *opt, const char *arg, uint16_t *id,
+		struct rte_ether_addr *mac, char *err, size_t errlen);
+
+/**
  * Configure and start @p p->id with @p nb_rxq rx and @p nb_txq tx queues of
  * @p nb_desc descriptors each, buffers from @p mp. RSS over the rx queues when
  * there are several; checksum offloads enabled where the port has them.
