@@ -220,15 +220,25 @@ complete_csum(const struct natgw_port *p, struct rte_mbuf *m)
 void
 natgw_port_tx_prepare(const struct natgw_port *p, struct rte_mbuf **pkts, uint16_t n)
 {
+	uint8_t l2[12];
+	uint64_t w0;
+	uint32_t w1;
 	uint16_t i;
 
+	/* The 12 bytes of addresses as two stores, the same for every frame. */
+	memcpy(l2, &p->dst_mac, 6);
+	memcpy(l2 + 6, &p->mac, 6);
+	memcpy(&w0, l2, 8);
+	memcpy(&w1, l2 + 8, 4);
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
-		struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+		uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
 
 		if (p->has_dst_mac)
-			eh->dst_addr = p->dst_mac;
-		eh->src_addr = p->mac;
+			memcpy(frame, &w0, 8);
+		else
+			memcpy(frame + 6, l2 + 6, 2);
+		memcpy(frame + 8, &w1, 4);
 		if (unlikely((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) ==
 				RTE_MBUF_F_RX_L4_CKSUM_NONE))
 			complete_csum(p, m);

@@ -32,7 +32,7 @@
 /** At most this many keys to one bulk lookup. */
 #define NATGW_FLOWTAB_BULK_MAX 64
 
-struct natgw_flowtab;
+#include "natgw_flowtab_inline.h"
 
 /**
  * Make a table for up to @p max_entries keys (1 .. NATGW_FLOWTAB_VAL_LIMIT) on

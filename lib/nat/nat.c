@@ -586,10 +586,9 @@ xlate_ip(uint8_t *ip, enum natgw_side side, const struct nat_session *s)
 
 /* Rewrite the transport port (or ICMP id) and its checksum: the port's change,
  * and for TCP and UDP the address's too (their pseudo-header covers it). */
-static inline void
-xlate_l4(uint8_t *l4, enum natgw_side side, const struct nat_session *s)
+static __rte_always_inline void
+xlate_l4(uint8_t *l4, enum natgw_side side, const struct nat_session *s, uint8_t proto)
 {
-	uint8_t proto = s->proto;
 	bool out = side == NATGW_SIDE_INSIDE;
 	uint16_t from = out ? s->in_port : s->pub_port, to = out ? s->pub_port : s->in_port;
 	uint32_t d = (uint32_t)(uint16_t)~from + to;
@@ -701,11 +700,6 @@ natgw_nat_unlimit(struct natgw_nat *nat)
 {
 	nat->limited = false;
 }
-
-/* Per-burst sums of the CloudWatch counters the common path moves. */
-struct burst_acc {
-	uint64_t pkts_out, bytes_out;
-};
 
 /* A packet the NAT made, sent back out of the side @p m arrived on. */
 static void
@@ -905,7 +899,7 @@ one_packet(struct natgw_nat *nat, enum natgw_side side, struct rte_mbuf *m,
 			nat_watch(nat, s, side, frame, pi);
 		xlate_ip(ip, side, s);
 		if (!nonfirst)
-			xlate_l4(frame + pi->l4_off, side, s);
+			xlate_l4(frame + pi->l4_off, side, s, s->proto);
 		else
 			nat->st.frags_tracked++;
 		if (pi->flags & NATGW_PKT_F_FRAG_FIRST)
@@ -932,48 +926,70 @@ one_packet(struct natgw_nat *nat, enum natgw_side side, struct rte_mbuf *m,
 }
 
 /*
- * The common packet: a session found by the bulk lookup, alive, TTL to spare,
- * not a fragment nor an ICMP error. @return false to leave it to one_packet.
+ * The common packet: TCP or UDP, IPv4 header at @p l3 with TTL to spare, the
+ * transport header at @p l4, not a fragment nor an ICMP error, whose session
+ * the bulk lookup found: translated here if the session is alive, not watched
+ * and its counters will not wrap. @return false to leave it to one_packet,
+ * with nothing written.
  */
-static inline bool
-fast_packet(struct natgw_nat *nat, enum natgw_side side, struct rte_mbuf *m,
-		const struct natgw_pkt_info *pi, uint32_t sid, uint64_t now,
-		struct burst_acc *acc)
+static __rte_always_inline bool
+fast_packet(struct natgw_nat *nat, enum natgw_side side, uint8_t *frame, uint16_t l3,
+		uint16_t l4, uint32_t len, uint8_t tcp_flags, uint32_t sid, uint64_t now)
 {
-	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
-	uint8_t *ip = frame + pi->l3_off;
 	struct nat_session *s = &nat->sess[sid];
-	uint32_t len = pi->ip_len;
 
-	if (unlikely(ip[8] <= 1 || now >= nat_session_deadline(nat, s) ||
+	if (unlikely(now >= nat_session_deadline(nat, s) || s->watch ||
 			s->pkts[side] == UINT32_MAX || s->bytes[side] > UINT32_MAX - len))
 		return false;
-	if (unlikely(s->watch))
-		nat_watch(nat, s, side, frame, pi);
-	xlate_ip(ip, side, s);
-	xlate_l4(frame + pi->l4_off, side, s);
+	xlate_ip(frame + l3, side, s);
+	/* One copy a protocol, its offsets constants. */
+	if (s->proto == IPPROTO_TCP)
+		xlate_l4(frame + l4, side, s, IPPROTO_TCP);
+	else if (s->proto == IPPROTO_UDP)
+		xlate_l4(frame + l4, side, s, IPPROTO_UDP);
+	else
+		xlate_l4(frame + l4, side, s, IPPROTO_ICMP);
 	s->last_ns = now;
 	if (s->proto == IPPROTO_TCP) {
 		/* Only SYN, FIN and RST move tcp_track's state, and any segment
 		 * after a RST: a segment without them (most of them) has nothing
 		 * to track. */
-		if (unlikely((pi->tcp_flags &
+		if (unlikely((tcp_flags &
 				(RTE_TCP_SYN_FLAG | RTE_TCP_FIN_FLAG | RTE_TCP_RST_FLAG)) ||
 				s->tcp_state == NAT_TCP_RESET))
-			tcp_track(nat, s, side, pi->tcp_flags);
+			tcp_track(nat, s, side, tcp_flags);
 	} else if (unlikely(!s->est_counted)) {
 		note_answer(nat, s, side);
 	}
 	s->pkts[side]++;
 	s->bytes[side] += len;
-	acc->pkts_out++;
-	acc->bytes_out += len;
 	return true;
 }
 
-void
-natgw_nat_burst(struct natgw_nat *nat, enum natgw_side side, struct rte_mbuf **pkts,
-		uint16_t n, uint64_t now, struct natgw_nat_out *out)
+/* A burst's CloudWatch counters, added once a burst: what came in on @p side
+ * (@p in), or what of it was forwarded. */
+static inline void
+count_burst(struct natgw_nat *nat, enum natgw_side side, bool in, uint64_t pkts, uint64_t bytes)
+{
+	bool from_src = side == NATGW_SIDE_INSIDE;
+
+	nat->st.metric[in ? (from_src ? NATGW_M_PacketsInFromSource :
+		NATGW_M_PacketsInFromDestination) : (from_src ? NATGW_M_PacketsOutToDestination :
+		NATGW_M_PacketsOutToSource)] += pkts;
+	nat->st.metric[in ? (from_src ? NATGW_M_BytesInFromSource :
+		NATGW_M_BytesInFromDestination) : (from_src ? NATGW_M_BytesOutToDestination :
+		NATGW_M_BytesOutToSource)] += bytes;
+}
+
+/*
+ * Any burst: every packet parsed whole and counted; the keys looked up in one
+ * bulk request, which prefetches the buckets; the sessions found prefetched;
+ * then each packet translated in order. A packet that makes or ends a session
+ * sends every later one of the burst to one_packet, which looks again.
+ */
+static void
+any_burst(struct natgw_nat *nat, enum natgw_side side, struct rte_mbuf **pkts, uint16_t n,
+		uint64_t now, struct natgw_nat_out *out)
 {
 	struct natgw_pkt_info pi[NATGW_BURST_MAX];
 	enum natgw_drop why[NATGW_BURST_MAX];
@@ -982,13 +998,10 @@ natgw_nat_burst(struct natgw_nat *nat, enum natgw_side side, struct rte_mbuf **p
 	uint16_t kidx[NATGW_BURST_MAX];
 	uint32_t sid[NATGW_BURST_MAX];
 	enum natgw_side other = side ^ 1;
-	struct burst_acc acc = {0, 0};
-	uint64_t hits = 0, pkts_in = 0, bytes_in = 0;
+	uint64_t hits = 0, pkts_in = 0, bytes_in = 0, pkts_out = 0, bytes_out = 0;
 	uint16_t i, nk = 0, nout;
 	bool changed = false, limited = nat->limited;
 
-	out->n[0] = out->n[1] = 0;
-	nat_minute(nat, now);
 	/* Parse everything first so that the lookups go out as one bulk request. */
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
@@ -1036,10 +1049,7 @@ natgw_nat_burst(struct natgw_nat *nat, enum natgw_side side, struct rte_mbuf **p
 		kidx[nk] = i;
 		keys[nk++] = &pi[i].key;
 	}
-	nat->st.metric[side == NATGW_SIDE_INSIDE ? NATGW_M_PacketsInFromSource :
-		NATGW_M_PacketsInFromDestination] += pkts_in;
-	nat->st.metric[side == NATGW_SIDE_INSIDE ? NATGW_M_BytesInFromSource :
-		NATGW_M_BytesInFromDestination] += bytes_in;
+	count_burst(nat, side, true, pkts_in, bytes_in);
 	if (nk)
 		hits = natgw_flowtab_lookup_bulk(nat->tbl[side], keys, nk, found);
 	/* Prefetch every session found before touching any. */
@@ -1051,9 +1061,15 @@ natgw_nat_burst(struct natgw_nat *nat, enum natgw_side side, struct rte_mbuf **p
 
 	nout = 0;
 	for (i = 0; i < n; i++) {
+		uint8_t *frame = rte_pktmbuf_mtod(pkts[i], uint8_t *);
+
 		if (likely(!changed && why[i] == NATGW_DROP_NONE && sid[i] != NAT_NONE &&
 				!(pi[i].flags & (NATGW_PKT_F_FRAG | NATGW_PKT_F_ICMP_ERR)) &&
-				fast_packet(nat, side, pkts[i], &pi[i], sid[i], now, &acc))) {
+				frame[pi[i].l3_off + 8] > 1 &&
+				fast_packet(nat, side, frame, pi[i].l3_off, pi[i].l4_off,
+					pi[i].ip_len, pi[i].tcp_flags, sid[i], now))) {
+			pkts_out++;
+			bytes_out += pi[i].ip_len;
 			out->pkts[other][nout++] = pkts[i];
 			continue;
 		}
@@ -1062,8 +1078,100 @@ natgw_nat_burst(struct natgw_nat *nat, enum natgw_side side, struct rte_mbuf **p
 		nout = out->n[other];
 	}
 	out->n[other] = nout;
-	nat->st.metric[side == NATGW_SIDE_INSIDE ? NATGW_M_PacketsOutToDestination :
-		NATGW_M_PacketsOutToSource] += acc.pkts_out;
-	nat->st.metric[side == NATGW_SIDE_INSIDE ? NATGW_M_BytesOutToDestination :
-		NATGW_M_BytesOutToSource] += acc.bytes_out;
+	count_burst(nat, side, false, pkts_out, bytes_out);
+}
+
+/*
+ * The burst of common packets of established sessions, which is most bursts
+ * under load: three passes, each over what the one before brought into the
+ * cache (VPP's dual/quad loops, without the graph). The first reads each
+ * frame (natgw_pkt_common), hashes its key while it is in registers and
+ * prefetches its buckets; the second finds each session and prefetches it;
+ * the third translates. Nothing is written before the third pass: a frame
+ * that is not common or a key without a session sends the whole burst to
+ * any_burst (@return false). Inlined once a side, so that the side is a
+ * constant in the translation.
+ */
+static __rte_always_inline bool
+common_burst(struct natgw_nat *nat, const enum natgw_side side, struct rte_mbuf **pkts,
+		uint16_t n, uint64_t now, struct natgw_nat_out *out)
+{
+	const struct natgw_flowtab *t = nat->tbl[side];
+	const enum natgw_side other = side ^ 1;
+	const struct natgw_ft_bucket *b1[NATGW_BURST_MAX];
+	uint64_t lo[NATGW_BURST_MAX], hi[NATGW_BURST_MAX];
+	uint32_t h[NATGW_BURST_MAX], sid[NATGW_BURST_MAX];
+	uint16_t len[NATGW_BURST_MAX];
+	uint8_t tfl[NATGW_BURST_MAX];
+	uint64_t bytes_in = 0, pkts_out = 0, bytes_out = 0;
+	uint16_t i, nout = 0, mtu = nat->conf.mtu;
+	bool changed = false, limited = nat->limited;
+
+	for (i = 0; i < n; i++) {
+		uint64_t kw[2];
+
+		if (!natgw_pkt_common(rte_pktmbuf_mtod(pkts[i], const uint8_t *),
+				rte_pktmbuf_data_len(pkts[i]), mtu, kw, &len[i], &tfl[i]))
+			return false;
+		lo[i] = kw[0];
+		/* TCP or UDP: code 1 or 2. */
+		hi[i] = natgw_ft_hi((uint32_t)kw[1], (kw[1] >> 32) == IPPROTO_TCP ? 1 : 2);
+		h[i] = natgw_ft_hash(lo[i], hi[i]);
+		/* The first bucket only: inserts fill it first, and the second
+		 * is read when the key is not there. */
+		b1[i] = natgw_ft_bucket1(t, h[i]);
+		rte_prefetch0(b1[i]);
+		bytes_in += len[i];
+	}
+	for (i = 0; i < n; i++) {
+		if (natgw_flowtab_find(t, h[i], b1[i], lo[i], hi[i], &sid[i]) < 0)
+			return false;
+		rte_prefetch0(&nat->sess[sid[i]]);
+	}
+	count_burst(nat, side, true, n, bytes_in);
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
+		struct natgw_pkt_info pi;
+		enum natgw_drop w;
+
+		if (unlikely(limited) && (w = spend(nat, len[i])) != NATGW_DROP_NONE) {
+			drop(nat, m, w);
+			continue;
+		}
+		if (likely(!changed && fast_packet(nat, side, frame, 14, 34, len[i], tfl[i], sid[i],
+				now))) {
+			pkts_out++;
+			bytes_out += len[i];
+			out->pkts[other][nout++] = m;
+			continue;
+		}
+		/* A session timed out, watched or about to wrap a counter, or
+		 * one made or ended before it in the burst: the whole parse
+		 * (as natgw_pkt_common read it) and the packet-by-packet way. */
+		(void)natgw_pkt_parse(frame, rte_pktmbuf_data_len(m), &pi);
+		out->n[other] = nout;
+		one_packet(nat, side, m, &pi, NATGW_DROP_NONE, sid[i], now, &changed, out);
+		nout = out->n[other];
+	}
+	out->n[other] = nout;
+	count_burst(nat, side, false, pkts_out, bytes_out);
+	return true;
+}
+
+void
+natgw_nat_burst(struct natgw_nat *nat, enum natgw_side side, struct rte_mbuf **pkts,
+		uint16_t n, uint64_t now, struct natgw_nat_out *out)
+{
+	bool done;
+
+	out->n[0] = out->n[1] = 0;
+	nat_minute(nat, now);
+	if (n == 0)
+		return;
+	done = side == NATGW_SIDE_INSIDE ?
+		common_burst(nat, NATGW_SIDE_INSIDE, pkts, n, now, out) :
+		common_burst(nat, NATGW_SIDE_OUTSIDE, pkts, n, now, out);
+	if (!done)
+		any_burst(nat, side, pkts, n, now, out);
 }

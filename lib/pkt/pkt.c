@@ -408,22 +408,6 @@ natgw_pkt_rewrite(uint8_t *frame, const struct natgw_pkt_info *pi, bool dst_end,
 	}
 }
 
-/* Whether the 20-byte IPv4 header at @p ip sums right: its words, added 32
- * bits at a time and folded, give 0xffff (RFC 1071: the same sum as 16 bits
- * at a time; a header is never all zeros, so the fold cannot give 0). */
-static inline bool
-ip20_csum_ok(const uint8_t *ip)
-{
-	uint32_t w[5];
-	uint64_t sum;
-
-	memcpy(w, ip, 20);
-	sum = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];
-	sum = (sum & 0xffffffff) + (sum >> 32);
-	sum = (sum & 0xffffffff) + (sum >> 32);
-	return natgw_csum_fold((uint32_t)sum) == 0xffff;
-}
-
 /*
  * The common case first, without a branch per rare layout: untagged Ethernet,
  * IPv4 without options, not a fragment, TCP or UDP with a whole header, a good
@@ -457,7 +441,7 @@ natgw_pkt_parse(const uint8_t *frame, uint32_t len, struct natgw_pkt_info *pi)
 	} else {
 		return parse_full(frame, len, pi);
 	}
-	if (unlikely(!ip20_csum_ok(ip)))
+	if (unlikely(!natgw_ip20_csum_ok(ip)))
 		return parse_full(frame, len, pi);
 	pi->key.src_ip = rd32(ip + 12);
 	pi->key.dst_ip = rd32(ip + 16);

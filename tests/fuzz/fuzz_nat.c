@@ -12,7 +12,8 @@
  * that mutations get past the IPv4 header check; bit 3 moves time on ten
  * minutes and expires. Consecutive frames of one side form a burst.
  *
- * What must hold, whatever comes in (abort otherwise): a frame leaving by
+ * What must hold, whatever comes in (abort otherwise): natgw_pkt_common and
+ * natgw_pkt_parse read every frame alike (pkt_agree.h); a frame leaving by
  * the outside has a public source address; a frame leaving by the inside
  * goes to an inside address; at the end the sessions' accounting equals the
  * CloudWatch counters less the packets the NAT made itself.
@@ -28,6 +29,7 @@
 #include "fuzz.h"
 #include "natgw_nat.h"
 #include "natgw_test.h"
+#include "pkt_agree.h"
 
 #define NS 1000000000ull
 #define T0 (1000 * NS)
@@ -282,7 +284,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct natgw_nat_conf c;
 	enum natgw_side side = NATGW_SIDE_INSIDE;
 	struct run r;
-	char err[256];
+	char err[256], why[256];
 	uint16_t n = 0;
 	size_t off = 1;
 
@@ -331,6 +333,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			aim(&r, f, len, s, (ctl >> 4) & 3);
 		if (ctl & 4)
 			natgw_pkt_csum_fill(f, len);
+		if (pkt_common_agrees(f, len, natgw_nat_conf(r.nat)->mtu, why, sizeof(why)) < 0) {
+			fprintf(stderr, "fuzz_nat: %s\n", why);
+			abort();
+		}
 		pkts[n++] = m;
 	}
 	burst(&r, side, pkts, n);

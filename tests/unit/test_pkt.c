@@ -19,6 +19,7 @@
 #include "natgw_csum.h"
 #include "natgw_pkt.h"
 #include "natgw_test.h"
+#include "pkt_agree.h"
 
 #define BUF 2048
 
@@ -118,6 +119,12 @@ build_icmp_err(uint8_t *buf, const struct tp *outer, const struct tp *inner, uin
 static enum natgw_drop
 parse(const uint8_t *frame, uint32_t len, struct natgw_pkt_info *pi)
 {
+	char why[256];
+
+	/* Whatever the test, the fast path's reading agrees (pkt_agree.h), at
+	 * the default MTU and at one that every longer frame exceeds. */
+	ck_assert_msg(pkt_common_agrees(frame, len, 8500, why, sizeof(why)) == 0, "%s", why);
+	ck_assert_msg(pkt_common_agrees(frame, len, 60, why, sizeof(why)) == 0, "%s", why);
 	memset(pi, 0xa5, sizeof(*pi));
 	return natgw_pkt_parse(frame, len, pi);
 }
@@ -195,6 +202,87 @@ expect_verifies(const uint8_t *frame, uint16_t len, const char *what)
 /* ------------------------------------------------------------------ */
 /* parse_ok                                                            */
 /* ------------------------------------------------------------------ */
+
+/* Which frames the fast path's reading takes, and that it reads them as the
+ * full parse does, on frames of every layout and on random damage to them. */
+START_TEST(test_common_frames)
+{
+	uint8_t f[BUF];
+	uint64_t kw[2];
+	uint16_t len, ip_len;
+	uint8_t fl;
+	char why[256];
+	unsigned int i, taken = 0, turned = 0;
+	uint32_t rnd = 12345;
+	struct tp t = {
+		.src = PRIV, .dst = REMOTE, .proto = 6, .sport = PRIV_PORT, .dport = 443,
+		.flags = 0x10, .frag = 0x4000, .payload = payload, .plen = 20,
+	};
+	struct tp v[] = {
+		t,
+		{ .src = PRIV, .dst = REMOTE, .proto = 17, .sport = 5353, .dport = 53 },
+		{ .src = PRIV, .dst = REMOTE, .proto = 17, .sport = 5353, .dport = 53,
+		  .udp_no_csum = true },
+		{ .src = PRIV, .dst = REMOTE, .proto = 6, .nvlan = 1, .vid = {7} },
+		{ .src = PRIV, .dst = REMOTE, .proto = 6, .opt_len = 4 },
+		{ .src = PRIV, .dst = REMOTE, .proto = 17, .frag = 0x2000 },
+		{ .src = PRIV, .dst = REMOTE, .proto = 17, .frag = 0x0010, .raw_l4 = true,
+		  .payload = payload, .plen = 16 },
+		{ .src = PRIV, .dst = REMOTE, .proto = 1, .icmp_type = 8, .icmp_id = 9 },
+		{ .src = PRIV, .dst = REMOTE, .proto = 6, .ttl = 1 },
+		{ .src = PRIV, .dst = REMOTE, .proto = 47, .raw_l4 = true, .payload = payload,
+		  .plen = 8 },
+	};
+
+	len = tp_build(f, &t);
+	ck_assert(natgw_pkt_common(f, len, 1500, kw, &ip_len, &fl));
+	ck_assert_uint_eq(ip_len, 60);
+	ck_assert_uint_eq(fl, 0x10);
+	ck_assert_uint_eq(kw[0], (uint64_t)htonl(REMOTE) << 32 | htonl(PRIV));
+	ck_assert_uint_eq(kw[1], (uint64_t)6 << 32 | (uint32_t)htons(443) << 16 |
+		htons(PRIV_PORT));
+	/* Over the MTU, a bad header checksum, a frame cut short: not taken. */
+	ck_assert(!natgw_pkt_common(f, len, 59, kw, &ip_len, &fl));
+	ck_assert(!natgw_pkt_common(f, (uint32_t)len - 1, 1500, kw, &ip_len, &fl));
+	f[14 + 10] ^= 1;
+	ck_assert(!natgw_pkt_common(f, len, 1500, kw, &ip_len, &fl));
+	for (i = 0; i < RTE_DIM(v); i++) {
+		len = tp_build(f, &v[i]);
+		ck_assert_msg(natgw_pkt_common(f, len, 1500, kw, &ip_len, &fl) == (i < 3),
+			"frame %u", i);
+		ck_assert_msg(pkt_common_agrees(f, len, 1500, why, sizeof(why)) == 0,
+			"frame %u: %s", i, why);
+	}
+	/* Random damage to the first 64 bytes of a TCP and a UDP frame, and to
+	 * the length; half the time with the checksums made right again, so
+	 * that damage gets past the header checksum. */
+	for (i = 0; i < 200000; i++) {
+		unsigned int k, nflip;
+
+		len = tp_build(f, &v[(i >> 1) & 1]);
+		rnd = rnd * 1103515245u + 12345u;
+		nflip = 1 + (rnd >> 16) % 3;
+		for (k = 0; k < nflip; k++) {
+			rnd = rnd * 1103515245u + 12345u;
+			f[(rnd >> 16) % 64] ^= (uint8_t)(1u << ((rnd >> 8) & 7));
+		}
+		rnd = rnd * 1103515245u + 12345u;
+		if ((rnd >> 16) % 8 == 0)
+			len = (uint16_t)((rnd >> 20) % (len + 1u));
+		if (i & 1)
+			(void)natgw_pkt_csum_fill(f, len);
+		ck_assert_msg(pkt_common_agrees(f, len, 1500, why, sizeof(why)) == 0,
+			"damaged frame %u: %s", i, why);
+		if (natgw_pkt_common(f, len, 1500, kw, &ip_len, &fl))
+			taken++;
+		else
+			turned++;
+	}
+	/* Both outcomes were reached often: the damage exercises the check. */
+	ck_assert_uint_gt(taken, 10000);
+	ck_assert_uint_gt(turned, 10000);
+}
+END_TEST
 
 START_TEST(test_parse_tcp)
 {
@@ -1998,6 +2086,7 @@ main(void)
 
 	tc = tcase_create("parse_ok");
 	tcase_add_test(tc, test_parse_tcp);
+	tcase_add_test(tc, test_common_frames);
 	tcase_add_test(tc, test_parse_udp);
 	tcase_add_test(tc, test_parse_l4_csum_not_checked);
 	tcase_add_test(tc, test_parse_icmp_query);
