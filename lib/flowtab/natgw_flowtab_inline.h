@@ -75,11 +75,11 @@ natgw_ft_hi(uint32_t ports, uint32_t code)
 static inline void
 natgw_ft_key_words(const struct natgw_flow_key *k, uint64_t *lo, uint64_t *hi)
 {
-	uint32_t ports;
-
-	memcpy(lo, k, 8);
-	memcpy(&ports, &k->src_port, 4);
-	*hi = natgw_ft_hi(ports, natgw_ft_code(k->proto));
+	/* Field by field: a key just written field by field (natgw_pkt_parse)
+	 * read back as words would wait for the stores to reach the cache. */
+	*lo = (uint64_t)k->src_ip | (uint64_t)k->dst_ip << 32;
+	*hi = natgw_ft_hi((uint32_t)k->src_port | (uint32_t)k->dst_port << 16,
+		natgw_ft_code(k->proto));
 }
 
 /** CRC32-C of a key's two words. */
