@@ -168,8 +168,8 @@ natgw_ip20_csum_ok(const uint8_t *ip)
  * into a frame than this; any frame it turns down goes to natgw_pkt_parse(),
  * which finds what it is. For a frame it accepts, natgw_pkt_parse() returns
  * NATGW_DROP_NONE with no flags, the same key, IP length and TCP flags, the IPv4
- * header at 14 and the transport header at 34 (tests/unit/test_pkt.c and the
- * fuzz_pkt target hold the two to that).
+ * header at 14 and the transport header at 34 (tests/lib/pkt_agree.h, run by
+ * test_pkt and the fuzz_nat target, holds the two to that).
  *
  * @return true with @p key, @p ip_len and @p tcp_flags (0 for UDP) set; false,
  *   with nothing set, for any other frame. @p key is the flow key as two
