@@ -28,18 +28,9 @@
 
 #include "fuzz.h"
 #include "natgw_nat.h"
+#include "nat_addrs.h"
 #include "natgw_test.h"
 #include "pkt_agree.h"
-
-#define NS 1000000000ull
-#define T0 (1000 * NS)
-
-#define PUB   0xcb00710au /* 203.0.113.10 */
-#define PUB2  0xcb00710bu /* 203.0.113.11 */
-#define PRIV  0x0a000005u /* 10.0.0.5 */
-#define PRIV2 0x0a000006u /* 10.0.0.6 */
-#define REM   0xc0000207u /* 192.0.2.7 */
-#define REM2  0xc6336409u /* 198.51.100.9 */
 
 /* The seeded flows, as the inside sends them (host order). */
 static const struct seed {

@@ -18,22 +18,13 @@
 
 #include <rte_mbuf.h>
 
+#include "nat_addrs.h"
 #include "natgw_nat.h"
 #include "natgw_test.h"
 
-#define NS 1000000000ull
 #define MS 1000000ull
-/* Virtual time starts well after 0 so that "the deadline is before now"
- * never hides behind an unsigned wrap. */
-#define T0 (1000 * NS)
 
-/* Addresses, host order. */
-#define PUB    0xcb00710au /* 203.0.113.10 */
-#define PUB2   0xcb00710bu /* 203.0.113.11 */
-#define PRIV   0x0a000005u /* 10.0.0.5 */
-#define PRIV2  0x0a000006u /* 10.0.0.6 */
-#define REM    0xc0000207u /* 192.0.2.7 */
-#define REM2   0xc6336409u /* 198.51.100.9 */
+/* More addresses, host order. */
 #define ROUTER 0xc6336401u /* 198.51.100.1: a hop on the path, not a flow end */
 #define NET    0x0a000000u /* 10.0.0.0/16 */
 #define MASK   0xffff0000u
