@@ -64,21 +64,12 @@ struct replay {
 	struct natgw_scale_budget one_budget;
 };
 
-static uint32_t
-rd32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return v;
-}
-
 static void
 frag_key(struct natgw_flow_key *fk, const struct natgw_pkt_info *pi, const uint8_t *ip)
 {
 	memset(fk, 0, sizeof(*fk));
-	fk->src_ip = rd32(ip + 12);
-	fk->dst_ip = rd32(ip + 16);
+	fk->src_ip = natgw_rd32(ip + 12);
+	fk->dst_ip = natgw_rd32(ip + 16);
 	fk->src_port = pi->ip_id;
 	fk->proto = ip[9];
 }
@@ -256,8 +247,8 @@ synth_side(const struct replay *r, const uint8_t *frame, uint32_t len,
 	uint32_t src = 0, dst = 0;
 
 	if (why == NATGW_DROP_NONE || natgw_drop_counted(why)) {
-		src = rd32(frame + pi.l3_off + 12);
-		dst = rd32(frame + pi.l3_off + 16);
+		src = natgw_rd32(frame + pi.l3_off + 12);
+		dst = natgw_rd32(frame + pi.l3_off + 16);
 	}
 	*side = ss == NATGW_SYNTH_OUTSIDE ? NATGW_SIDE_OUTSIDE : NATGW_SIDE_INSIDE;
 	*host = dst; /* intra-VPC: the receiver, as for a capture */
@@ -312,11 +303,11 @@ classify(const struct natgw_nat_conf *nc, const uint8_t *frame, uint32_t len,
 	 * counts it. */
 	if (why != NATGW_DROP_NONE && !natgw_drop_counted(why))
 		return -1;
-	src_in = natgw_nat_is_inside(nc, rd32(frame + pi.l3_off + 12));
-	dst_in = natgw_nat_is_inside(nc, rd32(frame + pi.l3_off + 16));
+	src_in = natgw_nat_is_inside(nc, natgw_rd32(frame + pi.l3_off + 12));
+	dst_in = natgw_nat_is_inside(nc, natgw_rd32(frame + pi.l3_off + 16));
 	/* The inside host: its gateway takes the frame. Between two inside
 	 * hosts, the receiver (a DNS answer's asker). */
-	*host = rd32(frame + pi.l3_off + (src_in && !dst_in ? 12 : 16));
+	*host = natgw_rd32(frame + pi.l3_off + (src_in && !dst_in ? 12 : 16));
 	if (src_in && dst_in)
 		return NATGW_SKIP_intra_vpc;
 	if (src_in)

@@ -376,21 +376,6 @@ natgw_nat_public_endpoint(const struct natgw_nat *nat, uint8_t proto, uint32_t i
 
 /* ------------------------------------------------------------------ fast path */
 
-static inline uint16_t
-rd16(const uint8_t *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, 2);
-	return v;
-}
-
-static inline void
-wr16(uint8_t *p, uint16_t v)
-{
-	memcpy(p, &v, 2);
-}
-
 static inline void
 drop(struct natgw_nat *nat, struct rte_mbuf *m, enum natgw_drop why)
 {
@@ -569,7 +554,7 @@ csum_apply_sum(uint16_t csum, uint32_t deltas)
 static inline void
 xlate_ip(uint8_t *ip, enum natgw_side side, const struct nat_session *s)
 {
-	uint16_t ttlw = rd16(ip + 8);
+	uint16_t ttlw = natgw_rd16(ip + 8);
 	/* TTL and protocol as one word, the TTL (above 1 here) decremented in a
 	 * register: a byte store followed by a word load of the same bytes
 	 * would stall on store forwarding (measured: a third of this
@@ -578,10 +563,10 @@ xlate_ip(uint8_t *ip, enum natgw_side side, const struct nat_session *s)
 	uint32_t a = side == NATGW_SIDE_INSIDE ? s->pub_ip : s->in_ip;
 	uint32_t d = side == NATGW_SIDE_INSIDE ? s->d_ip : natgw_csum_negate(s->d_ip);
 
-	wr16(ip + 8, nttlw);
+	natgw_wr16(ip + 8, nttlw);
 	d += (uint16_t)~ttlw + (uint32_t)nttlw;
 	memcpy(ip + (side == NATGW_SIDE_INSIDE ? 12 : 16), &a, 4);
-	wr16(ip + 10, csum_apply_sum(rd16(ip + 10), d));
+	natgw_wr16(ip + 10, csum_apply_sum(natgw_rd16(ip + 10), d));
 }
 
 /* Rewrite the transport port (or ICMP id) and its checksum: the port's change,
@@ -593,19 +578,19 @@ xlate_l4(uint8_t *l4, enum natgw_side side, const struct nat_session *s, uint8_t
 	uint16_t from = out ? s->in_port : s->pub_port, to = out ? s->pub_port : s->in_port;
 	uint32_t d = (uint32_t)(uint16_t)~from + to;
 	uint8_t *cs = l4 + natgw_l4_csum_off(proto);
-	uint16_t c = rd16(cs);
+	uint16_t c = natgw_rd16(cs);
 
 	if (proto != IPPROTO_ICMP)
 		d += out ? s->d_ip : natgw_csum_negate(s->d_ip);
-	wr16(l4 + natgw_l4_port_off(proto, out), to);
+	natgw_wr16(l4 + natgw_l4_port_off(proto, out), to);
 	if (proto == IPPROTO_UDP) {
 		/* 0 is "no checksum" and stays; a computed 0 is sent as 0xffff. */
 		if (c != 0) {
 			c = csum_apply_sum(c, d);
-			wr16(cs, c == 0 ? 0xffff : c);
+			natgw_wr16(cs, c == 0 ? 0xffff : c);
 		}
 	} else {
-		wr16(cs, csum_apply_sum(c, d));
+		natgw_wr16(cs, csum_apply_sum(c, d));
 	}
 }
 
@@ -775,11 +760,12 @@ hairpin_packet(struct natgw_nat *nat, struct rte_mbuf *m, struct natgw_pkt_info 
 	}
 	a = &nat->sess[s1];
 	b = &nat->sess[s2];
-	ttlw = rd16(ip + 8);
+	ttlw = natgw_rd16(ip + 8);
 	natgw_pkt_rewrite(frame, pi, false, a->pub_ip, a->pub_port);
 	natgw_pkt_rewrite(frame, pi, true, b->in_ip, b->in_port);
 	ip[8]--;
-	wr16(ip + 10, natgw_csum_apply(rd16(ip + 10), natgw_csum_delta16(ttlw, rd16(ip + 8))));
+	natgw_wr16(ip + 10, natgw_csum_apply(natgw_rd16(ip + 10),
+		natgw_csum_delta16(ttlw, natgw_rd16(ip + 8))));
 	/* Back out of the port it came in by: from the gateway's MAC. */
 	memcpy(mac, frame, 6);
 	memcpy(frame, frame + 6, 6);

@@ -13,38 +13,20 @@
 #include "natgw_csum.h"
 #include "nat_private.h"
 
-static inline uint16_t
-rd16(const uint8_t *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, 2);
-	return v;
-}
-
-static inline uint32_t
-rd32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return v;
-}
-
 enum natgw_drop
 nat_icmp_error_xlate(struct natgw_nat *nat, enum natgw_side side, uint8_t *frame,
 		const struct natgw_pkt_info *pi, const struct nat_session *s)
 {
 	bool in = side == NATGW_SIDE_OUTSIDE; /* travelling towards the inside */
 	uint8_t *ip = frame + pi->l3_off;
-	uint16_t ttlw = rd16(ip + 8);
+	uint16_t ttlw = natgw_rd16(ip + 8);
 
 	RTE_SET_USED(nat);
 	natgw_pkt_rewrite(frame, pi, in, in ? s->in_ip : s->pub_ip,
 		in ? s->in_port : s->pub_port);
 	ip[8]--;
-	memcpy(ip + 10, &(uint16_t){natgw_csum_apply(rd16(ip + 10),
-		natgw_csum_delta16(ttlw, rd16(ip + 8)))}, 2);
+	memcpy(ip + 10, &(uint16_t){natgw_csum_apply(natgw_rd16(ip + 10),
+		natgw_csum_delta16(ttlw, natgw_rd16(ip + 8)))}, 2);
 	return NATGW_DROP_NONE;
 }
 
@@ -77,8 +59,8 @@ nat_make_rst(uint8_t *frame, struct natgw_pkt_info *pi, uint16_t *len)
 {
 	uint8_t *ip = frame + pi->l3_off, *th = frame + pi->l4_off;
 	uint8_t fl = pi->tcp_flags;
-	uint32_t src = rd32(ip + 12), dst = rd32(ip + 16), seq, ack;
-	uint16_t sport = rd16(th), dport = rd16(th + 2);
+	uint32_t src = natgw_rd32(ip + 12), dst = natgw_rd32(ip + 16), seq, ack;
+	uint16_t sport = natgw_rd16(th), dport = natgw_rd16(th + 2);
 	uint16_t ihl = (ip[0] & 0x0f) * 4, doff = (th[12] >> 4) * 4;
 	uint32_t seglen = pi->ip_len - ihl - doff;
 	uint8_t *nth;
@@ -116,7 +98,7 @@ nat_make_icmp_err(uint8_t *frame, struct natgw_pkt_info *pi, uint16_t *len, uint
 		uint8_t type, uint8_t code, uint16_t mtu)
 {
 	uint8_t *ip = frame + pi->l3_off, *ic = ip + 20;
-	uint32_t dst = rd32(ip + 12);
+	uint32_t dst = natgw_rd32(ip + 12);
 	/* The packet quoted from its IP header on, as much as keeps the error
 	 * within 576 bytes (RFC 1812 section 4.3.2.3); the caller's packet is
 	 * longer than that, so the error is made in its place. */

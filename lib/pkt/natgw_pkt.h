@@ -17,6 +17,32 @@
 
 #include <rte_byteorder.h>
 
+/* A frame's 16- and 32-bit fields as they are (network order), at any
+ * alignment: memcpy, which compiles to one load or store. */
+static inline uint16_t
+natgw_rd16(const uint8_t *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, 2);
+	return v;
+}
+
+static inline uint32_t
+natgw_rd32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return v;
+}
+
+static inline void
+natgw_wr16(uint8_t *p, uint16_t v)
+{
+	memcpy(p, &v, 2);
+}
+
 /*
  * Why a packet was dropped. X(name, counted): `counted` is 1 where the packet had
  * a well-formed IPv4 header, so CloudWatch counted it in PacketsIn* and, dropped,

@@ -71,24 +71,6 @@ natgw_icmp_is_error(uint8_t type)
 	return type == 3 || type == 11 || type == 12;
 }
 
-static inline uint16_t
-rd16(const uint8_t *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, 2);
-	return v;
-}
-
-static inline uint32_t
-rd32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return v;
-}
-
 /* ICMP queries the NAT maps by identifier (RFC 5508 REQ-1 asks for echo; the
  * timestamp pair has the same layout). */
 static int
@@ -126,15 +108,15 @@ parse_quote(const uint8_t *frame, uint16_t q, uint16_t end, struct natgw_pkt_inf
 	if (ihl < 20 || avail < ihl + 8)
 		return NATGW_DROP_icmp_err_truncated;
 	/* A quoted non-first fragment carries no ports to find its flow by. */
-	if (rd16(ip + 6) & rte_cpu_to_be_16(0x1fff))
+	if (natgw_rd16(ip + 6) & rte_cpu_to_be_16(0x1fff))
 		return NATGW_DROP_icmp_err_no_session;
 	proto = ip[9];
 	l4 = q + ihl;
 	switch (proto) {
 	case IPPROTO_TCP:
 	case IPPROTO_UDP:
-		k->src_port = rd16(frame + l4 + 2);
-		k->dst_port = rd16(frame + l4);
+		k->src_port = natgw_rd16(frame + l4 + 2);
+		k->dst_port = natgw_rd16(frame + l4);
 		break;
 	case IPPROTO_ICMP: {
 		int kind = icmp_query_kind(frame[l4]);
@@ -143,8 +125,8 @@ parse_quote(const uint8_t *frame, uint16_t q, uint16_t end, struct natgw_pkt_inf
 			return NATGW_DROP_icmp_err_no_session;
 		/* Requests carry the id as the asker's port; mirrored, a quoted
 		 * request reads like a reply. */
-		k->src_port = kind == 1 ? 0 : rd16(frame + l4 + 4);
-		k->dst_port = kind == 1 ? rd16(frame + l4 + 4) : 0;
+		k->src_port = kind == 1 ? 0 : natgw_rd16(frame + l4 + 4);
+		k->dst_port = kind == 1 ? natgw_rd16(frame + l4 + 4) : 0;
 		break;
 	}
 	default:
@@ -153,8 +135,8 @@ parse_quote(const uint8_t *frame, uint16_t q, uint16_t end, struct natgw_pkt_inf
 	/* Only now the key becomes the quote's, mirrored (the error travels
 	 * against the quoted packet): a drop above keeps the outer addresses. */
 	k->proto = proto;
-	k->src_ip = rd32(ip + 16);
-	k->dst_ip = rd32(ip + 12);
+	k->src_ip = natgw_rd32(ip + 16);
+	k->dst_ip = natgw_rd32(ip + 12);
 	pi->inner_l3_off = q;
 	pi->inner_l4_off = l4;
 	pi->inner_end = end;
@@ -181,11 +163,11 @@ find_ipv4(const uint8_t *frame, uint32_t len, uint32_t *l3, uint16_t *ihl_out,
 
 	if (len < ETH_HLEN)
 		return NATGW_DROP_eth_truncated;
-	et = rte_be_to_cpu_16(rd16(frame + 12));
+	et = rte_be_to_cpu_16(natgw_rd16(frame + 12));
 	while (et == ETHERTYPE_VLAN || et == ETHERTYPE_QINQ || et == ETHERTYPE_QINQ_OLD) {
 		if (++vlans > 2 || len < off + VLAN_HLEN)
 			return NATGW_DROP_eth_truncated;
-		et = rte_be_to_cpu_16(rd16(frame + off + 2));
+		et = rte_be_to_cpu_16(natgw_rd16(frame + off + 2));
 		off += VLAN_HLEN;
 	}
 	if (et == ETHERTYPE_IPV6)
@@ -200,7 +182,7 @@ find_ipv4(const uint8_t *frame, uint32_t len, uint32_t *l3, uint16_t *ihl_out,
 	ihl = (ip[0] & 0x0f) * 4;
 	if (ihl < 20 || off + ihl > len)
 		return NATGW_DROP_ip_bad_ihl;
-	tot = rte_be_to_cpu_16(rd16(ip + 2));
+	tot = rte_be_to_cpu_16(natgw_rd16(ip + 2));
 	if (tot < ihl || off + tot > len)
 		return NATGW_DROP_ip_bad_total_length;
 	*l3 = off;
@@ -214,7 +196,7 @@ find_ipv4(const uint8_t *frame, uint32_t len, uint32_t *l3, uint16_t *ihl_out,
 static bool
 refill(uint8_t *field, const uint8_t *data, uint32_t n, uint32_t seed, bool udp)
 {
-	uint16_t old = rd16(field), cs;
+	uint16_t old = natgw_rd16(field), cs;
 
 	memset(field, 0, 2);
 	cs = natgw_csum_raw(data, n, seed);
@@ -239,7 +221,7 @@ natgw_pkt_csum_fill(uint8_t *frame, uint32_t len)
 	changed = refill(ip + 10, ip, ihl, 0, false);
 	/* A fragment's transport checksum covers the whole datagram, which no
 	 * single fragment holds. */
-	if (rd16(ip + 6) & rte_cpu_to_be_16(0x3fff))
+	if (natgw_rd16(ip + 6) & rte_cpu_to_be_16(0x3fff))
 		return changed;
 	proto = ip[9];
 	l4 = ip + ihl;
@@ -249,7 +231,7 @@ natgw_pkt_csum_fill(uint8_t *frame, uint32_t len)
 	at = natgw_l4_csum_off(proto);
 	min = proto == IPPROTO_TCP ? 20 : 8;
 	/* Too short to hold one; or UDP's 0, "no checksum", the sender's choice. */
-	if (l4len < min || (proto == IPPROTO_UDP && rd16(l4 + at) == 0))
+	if (l4len < min || (proto == IPPROTO_UDP && natgw_rd16(l4 + at) == 0))
 		return changed;
 	/* ICMP's checksum has no pseudo-header. */
 	return refill(l4 + at, l4, l4len, proto == IPPROTO_ICMP ? 0 :
@@ -273,14 +255,14 @@ parse_full(const uint8_t *frame, uint32_t len, struct natgw_pkt_info *pi)
 	ip = frame + off;
 	pi->l3_off = (uint16_t)off;
 	pi->ip_len = tot;
-	pi->ip_id = rd16(ip + 4);
-	k->src_ip = rd32(ip + 12);
-	k->dst_ip = rd32(ip + 16);
+	pi->ip_id = natgw_rd16(ip + 4);
+	k->src_ip = natgw_rd32(ip + 12);
+	k->dst_ip = natgw_rd32(ip + 16);
 	k->proto = ip[9];
 	if (natgw_csum_raw(ip, ihl, 0) != 0)
 		return NATGW_DROP_ip_bad_checksum;
 
-	frag = rte_be_to_cpu_16(rd16(ip + 6));
+	frag = rte_be_to_cpu_16(natgw_rd16(ip + 6));
 	if (frag & 0x3fff) {
 		pi->flags |= NATGW_PKT_F_FRAG;
 		if ((frag & 0x1fff) == 0)
@@ -303,16 +285,16 @@ parse_full(const uint8_t *frame, uint32_t len, struct natgw_pkt_info *pi)
 		doff = (frame[l4 + 12] >> 4) * 4;
 		if (doff < 20 || doff > l4len)
 			return NATGW_DROP_tcp_bad_offset;
-		k->src_port = rd16(frame + l4);
-		k->dst_port = rd16(frame + l4 + 2);
+		k->src_port = natgw_rd16(frame + l4);
+		k->dst_port = natgw_rd16(frame + l4 + 2);
 		pi->tcp_flags = frame[l4 + 13];
 		return NATGW_DROP_NONE;
 	}
 	case IPPROTO_UDP:
 		if (l4len < 8)
 			return NATGW_DROP_l4_truncated;
-		k->src_port = rd16(frame + l4);
-		k->dst_port = rd16(frame + l4 + 2);
+		k->src_port = natgw_rd16(frame + l4);
+		k->dst_port = natgw_rd16(frame + l4 + 2);
 		return NATGW_DROP_NONE;
 	default: { /* ICMP */
 		uint8_t type;
@@ -332,10 +314,10 @@ parse_full(const uint8_t *frame, uint32_t len, struct natgw_pkt_info *pi)
 			return NATGW_DROP_icmp_type;
 		pi->flags |= NATGW_PKT_F_ICMP_QUERY;
 		if (kind == 1) {
-			k->src_port = rd16(frame + l4 + 4);
+			k->src_port = natgw_rd16(frame + l4 + 4);
 		} else {
 			pi->flags |= NATGW_PKT_F_ICMP_REPLY;
-			k->dst_port = rd16(frame + l4 + 4);
+			k->dst_port = natgw_rd16(frame + l4 + 4);
 		}
 		return NATGW_DROP_NONE;
 	}
@@ -346,7 +328,7 @@ parse_full(const uint8_t *frame, uint32_t len, struct natgw_pkt_info *pi)
 static inline uint16_t
 put16(uint8_t *p, uint16_t v)
 {
-	uint16_t old = rd16(p);
+	uint16_t old = natgw_rd16(p);
 
 	memcpy(p, &v, 2);
 	return natgw_csum_delta16(old, v);
@@ -355,7 +337,7 @@ put16(uint8_t *p, uint16_t v)
 static inline uint16_t
 put32(uint8_t *p, uint32_t v)
 {
-	uint32_t old = rd32(p);
+	uint32_t old = natgw_rd32(p);
 
 	memcpy(p, &v, 4);
 	return natgw_csum_delta32(old, v);
@@ -366,8 +348,8 @@ put32(uint8_t *p, uint32_t v)
 static inline uint16_t
 fix_l4_csum(uint8_t *cs, uint8_t proto, uint16_t d)
 {
-	uint16_t v = proto == IPPROTO_UDP ? natgw_csum_apply_udp(rd16(cs), d) :
-		natgw_csum_apply(rd16(cs), d);
+	uint16_t v = proto == IPPROTO_UDP ? natgw_csum_apply_udp(natgw_rd16(cs), d) :
+		natgw_csum_apply(natgw_rd16(cs), d);
 
 	return put16(cs, v);
 }
@@ -380,7 +362,7 @@ natgw_pkt_rewrite(uint8_t *frame, const struct natgw_pkt_info *pi, bool dst_end,
 	uint8_t proto = ip[9];
 	uint16_t da = put32(ip + (dst_end ? 16 : 12), addr);
 
-	put16(ip + 10, natgw_csum_apply(rd16(ip + 10), da));
+	put16(ip + 10, natgw_csum_apply(natgw_rd16(ip + 10), da));
 	if ((pi->flags & (NATGW_PKT_F_FRAG | NATGW_PKT_F_FRAG_FIRST)) == NATGW_PKT_F_FRAG)
 		return;
 	if (pi->flags & NATGW_PKT_F_ICMP_ERR) {
@@ -390,7 +372,7 @@ natgw_pkt_rewrite(uint8_t *frame, const struct natgw_pkt_info *pi, bool dst_end,
 		uint16_t dqa, dp, dicmp;
 
 		dqa = put32(q + (dst_end ? 12 : 16), addr);
-		dicmp = natgw_csum_add(dqa, put16(q + 10, natgw_csum_apply(rd16(q + 10), dqa)));
+		dicmp = natgw_csum_add(dqa, put16(q + 10, natgw_csum_apply(natgw_rd16(q + 10), dqa)));
 		dp = put16(ql4 + natgw_l4_port_off(qproto, dst_end), port);
 		dicmp = natgw_csum_add(dicmp, dp);
 		if (pi->flags & NATGW_PKT_F_INNER_L4CS)
@@ -422,13 +404,13 @@ natgw_pkt_parse(const uint8_t *frame, uint32_t len, struct natgw_pkt_info *pi)
 	uint16_t tot;
 	uint8_t proto;
 
-	if (unlikely(len < ETH_HLEN + 20 + 8 || rd16(frame + 12) != rte_cpu_to_be_16(ETHERTYPE_IPV4) ||
-			ip[0] != 0x45))
+	if (unlikely(len < ETH_HLEN + 20 + 8 ||
+			natgw_rd16(frame + 12) != rte_cpu_to_be_16(ETHERTYPE_IPV4) || ip[0] != 0x45))
 		return parse_full(frame, len, pi);
-	tot = rte_be_to_cpu_16(rd16(ip + 2));
+	tot = rte_be_to_cpu_16(natgw_rd16(ip + 2));
 	proto = ip[9];
 	if (unlikely(tot < 20 + 8 || ETH_HLEN + (uint32_t)tot > len ||
-			(rd16(ip + 6) & rte_cpu_to_be_16(0x3fff)) != 0))
+			(natgw_rd16(ip + 6) & rte_cpu_to_be_16(0x3fff)) != 0))
 		return parse_full(frame, len, pi);
 	if (proto == IPPROTO_TCP) {
 		uint16_t doff = (l4[12] >> 4) * 4;
@@ -443,16 +425,16 @@ natgw_pkt_parse(const uint8_t *frame, uint32_t len, struct natgw_pkt_info *pi)
 	}
 	if (unlikely(!natgw_ip20_csum_ok(ip)))
 		return parse_full(frame, len, pi);
-	pi->key.src_ip = rd32(ip + 12);
-	pi->key.dst_ip = rd32(ip + 16);
-	pi->key.src_port = rd16(l4);
-	pi->key.dst_port = rd16(l4 + 2);
+	pi->key.src_ip = natgw_rd32(ip + 12);
+	pi->key.dst_ip = natgw_rd32(ip + 16);
+	pi->key.src_port = natgw_rd16(l4);
+	pi->key.dst_port = natgw_rd16(l4 + 2);
 	pi->key.proto = proto;
 	memset(pi->key.pad, 0, sizeof(pi->key.pad));
 	pi->l3_off = ETH_HLEN;
 	pi->l4_off = ETH_HLEN + 20;
 	pi->ip_len = tot;
-	pi->ip_id = rd16(ip + 4);
+	pi->ip_id = natgw_rd16(ip + 4);
 	pi->flags = 0;
 	pi->inner_l3_off = 0;
 	pi->inner_l4_off = 0;
