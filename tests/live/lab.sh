@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
-# shellcheck disable=SC2317 # cleanup (a trap) and the helpers given to check run indirectly
+# shellcheck disable=SC2317 # the helpers given to check run indirectly
 #
 # The live lab: natgw between real kernel network stacks, in network namespaces
 # of its own (only its own namespaces and loopback are used):
@@ -68,21 +68,7 @@ CLOSED_UDP_PORT=9999
 
 TMP=
 
-cleanup() {
-	local rc=$?
-	trap - EXIT INT TERM
-	# shellcheck disable=SC2119 # nothing else to stop
-	netns_teardown
-	rm -rf "/var/run/dpdk/$PREFIX-1" "/var/run/dpdk/$PREFIX-2" 2>/dev/null
-	if [ -n "$TMP" ] && [ "$rc" != 0 ] && [ "$rc" != 77 ]; then
-		say "---- the lab failed: logs follow (natgw's first) ----"
-		netns_show_logs 60 "$TMP"/natgw-*.log "$TMP"/http.log "$TMP"/udp.log "$TMP"/*.err
-	fi
-	[ -n "$TMP" ] && rm -rf "$TMP"
-	[ "$rc" = 0 ] || [ "$rc" = 77 ] || say "lab: FAILED after ${SECONDS}s (see the FAIL lines and the logs above)"
-	exit "$rc"
-}
-trap cleanup EXIT
+trap 'netns_exit lab "natgw-*.log" http.log udp.log "*.err"' EXIT
 trap 'exit 130' INT TERM
 
 # ------------------------------------------------------------------ can we?
@@ -312,9 +298,4 @@ for ns in "$NS_IN" "$NS_OUT"; do
 done
 
 say "lab: ${SECONDS}s"
-if [ "$nfail" != 0 ]; then
-	say "lab: $nfail check group(s) failed"
-	exit 1
-fi
-say "lab: all checks passed"
-exit 0
+[ "$nfail" = 0 ]

@@ -1,6 +1,5 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
-# shellcheck disable=SC2317 # cleanup (a trap) runs indirectly
 #
 # `natgw lab --dut external` against a device in another process: the set-up
 # docs/lab.md gives for a generator cabled to a separate NAT, on one machine.
@@ -30,7 +29,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 PY=/usr/bin/python3
 TAG=natgw-ext-$$
 # shellcheck source=tests/live/netns.sh
-. "$HERE/netns.sh" # say, pass, fail, check, die, skip, inns, netns_teardown
+. "$HERE/netns.sh" # say, pass, fail, check, die, skip, inns, wait_for, netns_exit
 
 NS=$TAG-lab
 MAC_GEN_IN=02:6e:61:00:03:01
@@ -40,21 +39,7 @@ MAC_DUT_OUT=02:6e:61:00:04:02
 DUT_SESSIONS=16384
 TMP=
 
-cleanup() {
-	local rc=$?
-	trap - EXIT INT TERM
-	# shellcheck disable=SC2119 # nothing else to stop
-	netns_teardown
-	rm -rf "/var/run/dpdk/$TAG-dut" "/var/run/dpdk/$TAG-gen" 2>/dev/null
-	if [ -n "$TMP" ] && [ "$rc" != 0 ] && [ "$rc" != 77 ]; then
-		say "---- the external-device lab failed: logs follow ----"
-		netns_show_logs 40 "$TMP"/dut.log "$TMP"/lab.log
-	fi
-	[ -n "$TMP" ] && rm -rf "$TMP"
-	[ "$rc" = 0 ] || [ "$rc" = 77 ] || say "lab_external: FAILED after ${SECONDS}s"
-	exit "$rc"
-}
-trap cleanup EXIT
+trap 'netns_exit lab_external dut.log lab.log' EXIT
 trap 'exit 130' INT TERM
 
 [ "$(id -u)" = 0 ] || skip "the external-device lab needs root (network namespaces, EAL)"
@@ -159,5 +144,4 @@ while IFS= read -r line; do
 	esac
 done <<<"$out"
 
-say "lab_external: $npass passed, $nfail failed (${SECONDS}s)"
 [ "$nfail" = 0 ]

@@ -1,6 +1,5 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
-# shellcheck disable=SC2317 # cleanup (a trap) runs indirectly
 #
 # A real NAT-discovery client through natgw: coturn's turnutils_natdiscovery
 # (RFC 5780) in an inside namespace, coturn's turnserver with two addresses
@@ -38,23 +37,9 @@ STUN_IP=$SERVER_IP
 ALT_IP=198.51.100.2 # RFC 5780's alternate address, on the same host
 
 TMP=
-TURN_PID=
 RUN=0
 
-cleanup() {
-	local rc=$?
-	trap - EXIT INT TERM
-	# shellcheck disable=SC2086 # none or one
-	netns_teardown $TURN_PID
-	rm -rf /var/run/dpdk/"$TAG"-* 2>/dev/null
-	if [ -n "$TMP" ] && [ "$rc" != 0 ] && [ "$rc" != 77 ]; then
-		netns_show_logs 40 "$TMP"/natgw-*.log "$TMP"/disc-*.out "$TMP"/turn.log
-	fi
-	[ -n "$TMP" ] && rm -rf "$TMP"
-	say "natdisc: $npass passed, $nfail failed"
-	exit "$rc"
-}
-trap cleanup EXIT
+trap 'netns_exit natdisc "natgw-*.log" "disc-*.out" turn.log' EXIT
 trap 'exit 130' INT TERM
 
 netns_make "the NAT-discovery test"
@@ -75,7 +60,7 @@ ip netns exec "$NS_OUT" timeout 600 turnserver -n --listening-ip "$STUN_IP" \
 	--listening-ip "$ALT_IP" --listening-port 3478 --no-auth --no-tls --no-dtls --no-cli \
 	--log-file "$TMP/turn.log" --simple-log --no-stdout-log --pidfile "$TMP/turn.pid" \
 	--userdb "$TMP/turndb" >"$TMP/turn.out" 2>&1 </dev/null &
-TURN_PID=$!
+PIDS+=($!) # stopped with the rest by netns_exit
 listening() { inns "$NS_OUT" ss -Hnlu "src $ALT_IP:3479" | grep -q .; }
 for _ in $(seq 1 100); do
 	listening && break
@@ -166,5 +151,4 @@ discover "rfc adf" "Endpoint Independent" "Address Dependent" no --profile rfc -
 discover "rfc apdf" "Endpoint Independent" "Address and Port Dependent" no \
 	--profile rfc --filtering apdf
 
-[ "$nfail" = 0 ] || exit 1
-exit 0
+[ "$nfail" = 0 ]

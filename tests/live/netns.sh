@@ -104,12 +104,41 @@ netns_show_logs() {
 	done
 }
 
-# netns_teardown [PID...]: the start of every test's exit trap: natgw, what bg
-# started and the PIDs given stopped, the namespaces removed.
+# netns_teardown: natgw and what bg started (or the test added to PIDS)
+# stopped, the namespaces removed.
 netns_teardown() {
 	# shellcheck disable=SC2086 # NATGW_PID: none or one
-	netns_stop $NATGW_PID "${PIDS[@]}" "$@"
+	netns_stop $NATGW_PID "${PIDS[@]}"
 	netns_remove
+}
+
+# netns_exit NAME LOG...: every live test's EXIT trap (trap 'netns_exit NAME
+# LOG...' EXIT, with TMP its temporary directory or empty): what it started
+# stopped, its namespaces, its DPDK runtime directories (--file-prefix TAG or
+# TAG-*) and TMP removed, also on failure, when the LOG files (globs under
+# TMP) are shown first; then its counts. Keeps the script's exit status.
+netns_exit() {
+	local rc=$? name=$1 g
+	shift
+	trap - EXIT INT TERM
+	netns_teardown
+	rm -rf "/var/run/dpdk/$TAG" "/var/run/dpdk/$TAG"-* 2>/dev/null
+	if [ -n "$TMP" ] && [ "$rc" != 0 ] && [ "$rc" != 77 ]; then
+		say "---- $name failed: logs follow ----"
+		for g in "$@"; do
+			# shellcheck disable=SC2086 # a glob, expanded here
+			netns_show_logs 60 "$TMP"/$g
+		done
+	fi
+	[ -n "$TMP" ] && rm -rf "$TMP"
+	if [ "$rc" = 77 ]; then
+		:
+	elif [ "$rc" = 0 ]; then
+		say "$name: $npass passed (${SECONDS}s)"
+	else
+		say "$name: FAILED, $npass passed, $nfail failed (${SECONDS}s; see the FAIL lines and the logs above)"
+	fi
+	exit "$rc"
 }
 
 # netns_stop PID...: what the test started, TERM then KILL, reaped.

@@ -1,6 +1,5 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
-# shellcheck disable=SC2317 # cleanup (a trap) runs indirectly
 #
 # Nothing unsolicited reaches the inside: natgw (`aws` profile) between network
 # namespaces, as in the live lab (lab.sh's header explains the lab), holding a
@@ -36,19 +35,7 @@ UDP_PORT=7001
 
 TMP=
 
-cleanup() {
-	local rc=$?
-	trap - EXIT INT TERM
-	# shellcheck disable=SC2119 # nothing else to stop
-	netns_teardown
-	rm -rf "/var/run/dpdk/$PREFIX" 2>/dev/null
-	if [ -n "$TMP" ] && [ "$rc" != 0 ] && [ "$rc" != 77 ]; then
-		netns_show_logs 40 "$TMP"/*.log "$TMP"/*.err "$TMP"/*.out
-	fi
-	[ -n "$TMP" ] && rm -rf "$TMP"
-	exit "$rc"
-}
-trap cleanup EXIT
+trap 'netns_exit security "*.log" "*.err" "*.out"' EXIT
 trap 'exit 130' INT TERM
 
 netns_make "the security test"
@@ -164,5 +151,4 @@ check(d["no_session_inbound"] >= 0.9 * sent,
       "natgw read and dropped %d of the %d swept" % (d["no_session_inbound"], sent))
 sys.exit(0 if ok else 1)
 PYEOF
-say "security: $npass passed, $nfail failed"
 [ "$nfail" = 0 ]
