@@ -29,7 +29,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 PY=/usr/bin/python3
 TAG=natgw-ext-$$
 # shellcheck source=tests/live/netns.sh
-. "$HERE/netns.sh" # say, pass, fail, check, die, skip, inns, wait_for, netns_exit
+. "$HERE/netns.sh" # netns_make, netns_exit, say, pass, fail, check, die, inns, wait_for
 
 NS=$TAG-lab
 MAC_GEN_IN=02:6e:61:00:03:01
@@ -42,13 +42,7 @@ TMP=
 trap 'netns_exit lab_external dut.log lab.log' EXIT
 trap 'exit 130' INT TERM
 
-[ "$(id -u)" = 0 ] || skip "the external-device lab needs root (network namespaces, EAL)"
-command -v ip >/dev/null || skip "no 'ip' command (iproute2): cannot make network namespaces"
-if ! err=$(ip netns add "$NS" 2>&1); then
-	say "ip netns add: $err"
-	skip "network namespaces cannot be made here"
-fi
-NS_MADE+=("$NS")
+netns_make "the external-device lab" "$NS"
 if [ -z "$NATGW" ] || [ ! -x "$NATGW" ]; then
 	die "usage: lab_external.sh NATGW (natgw binary, got '$NATGW')"
 fi

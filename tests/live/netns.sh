@@ -7,19 +7,22 @@
 # TAG (the namespaces' prefix, unique per run); the checks count in their
 # npass and nfail.
 #
-# netns_make WHAT: skip (77) unless root with iproute2 and network namespaces;
-# else make NS_IN, NS_GW, NS_OUT, each added to NS_MADE for netns_remove.
+# netns_make WHAT [NS...]: skip (77) unless root with iproute2 and network
+# namespaces; else make the namespaces NS (by default NS_IN, NS_GW, NS_OUT),
+# each added to NS_MADE for netns_remove.
 netns_make() {
-	local ns err
-	[ "$(id -u)" = 0 ] || skip "$1 needs root (network namespaces, veths)"
+	local what=$1 ns err first=1
+	shift
+	[ $# -gt 0 ] || set -- "$NS_IN" "$NS_GW" "$NS_OUT"
+	[ "$(id -u)" = 0 ] || skip "$what needs root (network namespaces, veths)"
 	command -v ip >/dev/null || skip "no 'ip' command (iproute2): cannot make network namespaces"
-	if ! err=$(ip netns add "$NS_IN" 2>&1); then
-		say "ip netns add: $err"
-		skip "network namespaces cannot be made here"
-	fi
-	NS_MADE+=("$NS_IN")
-	for ns in "$NS_GW" "$NS_OUT"; do
-		ip netns add "$ns" || die "ip netns add $ns"
+	for ns in "$@"; do
+		if ! err=$(ip netns add "$ns" 2>&1); then
+			[ -n "$first" ] || die "ip netns add $ns: $err"
+			say "ip netns add: $err"
+			skip "network namespaces cannot be made here"
+		fi
+		first=
 		NS_MADE+=("$ns")
 	done
 }
