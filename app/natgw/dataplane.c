@@ -226,16 +226,17 @@ dp_snapshot(struct dp *dp, struct natgw_flow_record *rec, size_t max, unsigned i
 /* --------------------------------------------------------------- options */
 
 struct dp_opts {
-	const char *inside, *outside, *inside_net, *public_ip, *profile, *filtering;
-	const char *config, *report, *csv, *port_alloc;
+	const char *inside, *outside;
+	const char *config, *report, *csv;
+	/* The engine's options; --max-sessions is the run's, shared out among
+	 * the workers (max_sessions below), not the engine's. */
+	struct opt_nat nat;
 	const char *gwspec[NATGW_MAX_WORKERS];
 	unsigned int n_gwspec;
 	struct natgw_acct_conf acct;
 	const char *eth_dest[8];
 	unsigned int n_eth_dest;
-	const char *timeouts[NATGW_TO_MAX * 4];
-	unsigned int nt;
-	uint64_t max_sessions, mtu, mbufs, mbuf_size, desc, burst, stats_period, duration;
+	uint64_t max_sessions, mbufs, mbuf_size, desc, burst, stats_period, duration;
 	bool stats_set, quiet, flow_log;
 	struct natgw_scale_conf scale;
 	int scale_on; /* -1: the profile's default */
@@ -349,12 +350,12 @@ parse_opts(int argc, char **argv, struct dp_opts *o, char *err, size_t errlen)
 		switch (c) {
 		case O_INSIDE: o->inside = optarg; break;
 		case O_OUTSIDE: o->outside = optarg; break;
-		case O_INNET: o->inside_net = optarg; break;
-		case O_PUBIP: o->public_ip = optarg; break;
+		case O_INNET: o->nat.inside_net = optarg; break;
+		case O_PUBIP: o->nat.public_ip = optarg; break;
 		case O_CONFIG: o->config = optarg; break;
-		case O_PROFILE: o->profile = optarg; break;
-		case O_FILTER: o->filtering = optarg; break;
-		case O_PORTS: o->port_alloc = optarg; break;
+		case O_PROFILE: o->nat.profile = optarg; break;
+		case O_FILTER: o->nat.filtering = optarg; break;
+		case O_PORTS: o->nat.port_alloc = optarg; break;
 		case O_REPORT: o->report = optarg; break;
 		case O_CSV: o->csv = optarg; break;
 		case O_GATEWAY:
@@ -376,11 +377,8 @@ parse_opts(int argc, char **argv, struct dp_opts *o, char *err, size_t errlen)
 			o->eth_dest[o->n_eth_dest++] = optarg;
 			break;
 		case O_TIMEOUT:
-			if (o->nt == RTE_DIM(o->timeouts)) {
-				snprintf(err, errlen, "--timeout: too many");
+			if (opt_nat_timeout_add(&o->nat, optarg, err, errlen) < 0)
 				return -1;
-			}
-			o->timeouts[o->nt++] = optarg;
 			break;
 		case O_MAXSESS:
 			if (opt_uint(&o->max_sessions, "--max-sessions", optarg, 64,
@@ -388,7 +386,7 @@ parse_opts(int argc, char **argv, struct dp_opts *o, char *err, size_t errlen)
 				return -1;
 			break;
 		case O_MTU:
-			if (opt_uint(&o->mtu, "--mtu", optarg, 576, 65535, err, errlen) < 0)
+			if (opt_uint(&o->nat.mtu, "--mtu", optarg, 576, 65535, err, errlen) < 0)
 				return -1;
 			break;
 		case O_MBUFS:
@@ -442,16 +440,16 @@ parse_opts(int argc, char **argv, struct dp_opts *o, char *err, size_t errlen)
 			argv[optind]);
 		return -1;
 	}
-	if (o->n_gwspec && (o->inside_net || o->public_ip)) {
+	if (o->n_gwspec && (o->nat.inside_net || o->nat.public_ip)) {
 		snprintf(err, errlen, "--gateway gives each gateway its networks and addresses: "
 			"no --inside-net or --public-ip with it");
 		return -1;
 	}
 	if (!o->inside || !o->outside ||
-			(!o->n_gwspec && (!o->inside_net || !o->public_ip))) {
+			(!o->n_gwspec && (!o->nat.inside_net || !o->nat.public_ip))) {
 		snprintf(err, errlen, "%s is required (see natgw -- --help)",
 			!o->inside ? "--inside" : !o->outside ? "--outside" :
-			!o->inside_net ? "--inside-net" : "--public-ip");
+			!o->nat.inside_net ? "--inside-net" : "--public-ip");
 		return -1;
 	}
 	return 0;
@@ -520,37 +518,21 @@ setup(struct dp *dp, const struct dp_opts *o, struct rte_mempool **mpp, char *er
 	char name[64];
 
 	memset(ring, 0, sizeof(ring));
-	if (opt_profile(&pr, o->profile ? o->profile : "aws", err, errlen) < 0)
-		return -1;
-	natgw_nat_conf_defaults(&dp->nat, pr);
 	if (o->n_gwspec) {
 		/* The gateways together are the inside and the public side. */
 		static char in[2048], pub[2048];
+		struct opt_nat u = o->nat;
 
 		if (opt_gateway_union(o->gwspec, o->n_gwspec, in, pub, sizeof(in), err,
-				errlen) < 0 ||
-				opt_inside_nets(&dp->nat, in, err, errlen) < 0 ||
-				opt_public_ips(&dp->nat, pub, err, errlen) < 0)
+				errlen) < 0)
 			return -1;
-	} else if (opt_inside_nets(&dp->nat, o->inside_net, err, errlen) < 0 ||
-			opt_public_ips(&dp->nat, o->public_ip, err, errlen) < 0) {
+		u.inside_net = in;
+		u.public_ip = pub;
+		if (opt_nat_conf(&dp->nat, &pr, &u, err, errlen) < 0)
+			return -1;
+	} else if (opt_nat_conf(&dp->nat, &pr, &o->nat, err, errlen) < 0) {
 		return -1;
 	}
-	if (o->filtering) {
-		if (pr != NATGW_PROFILE_RFC) {
-			snprintf(err, errlen, "--filtering: only the rfc profile has a choice");
-			return -1;
-		}
-		if (opt_filtering(&dp->nat.filtering, o->filtering, err, errlen) < 0)
-			return -1;
-	}
-	for (i = 0; i < o->nt; i++)
-		if (opt_timeout(&dp->nat, o->timeouts[i], err, errlen) < 0)
-			return -1;
-	if (o->mtu)
-		dp->nat.mtu = (uint16_t)o->mtu;
-	if (o->port_alloc && opt_port_alloc(&dp->nat, o->port_alloc, err, errlen) < 0)
-		return -1;
 	if (natgw_port_lookup(o->inside, &dp->port[NATGW_SIDE_INSIDE].id, err, errlen) < 0 ||
 			natgw_port_lookup(o->outside, &dp->port[NATGW_SIDE_OUTSIDE].id, err,
 				errlen) < 0)

@@ -61,11 +61,12 @@ enum { T_THROUGHPUT = 1, T_LATENCY = 2, T_CPS = 4, T_CAPACITY = 8, T_SCENARIO = 
  * address in `aws`) does not cap the table tests. */
 
 struct lab_opts {
-	const char *gen_ports, *dut_ports, *out, *tests, *frame_size, *profile;
-	const char *inside_net, *public_ip, *eth_dest[4], *timeouts[8], *synth;
-	unsigned int n_eth_dest, nt;
+	const char *gen_ports, *dut_ports, *out, *tests, *frame_size;
+	const char *eth_dest[4], *synth;
+	unsigned int n_eth_dest;
+	struct opt_nat nat; /* the builtin device's */
 	enum dut_kind dut;
-	uint64_t flows, hosts, internet_dests, max_sessions, capacity_max, trials_max;
+	uint64_t flows, hosts, internet_dests, capacity_max, trials_max;
 	double rate_min, rate_max, precision, ndr_loss, pdr_loss, trial_s, final_s;
 	double cps_min, cps_max, cps_trial_s, capacity_rate, setup_rate, out_share, gap_s;
 	double latency_s;
@@ -374,20 +375,16 @@ parse_opts(int argc, char **argv, struct lab_opts *o, char *err, size_t errlen)
 			}
 			o->eth_dest[o->n_eth_dest++] = optarg;
 			break;
-		case O_PROFILE: o->profile = optarg; break;
-		case O_INSIDE: o->inside_net = optarg; break;
-		case O_PUBLIC: o->public_ip = optarg; break;
+		case O_PROFILE: o->nat.profile = optarg; break;
+		case O_INSIDE: o->nat.inside_net = optarg; break;
+		case O_PUBLIC: o->nat.public_ip = optarg; break;
 		case O_MAX_SESS:
-			rc = opt_uint(&o->max_sessions, "--max-sessions", optarg, 64, 1u << 26,
+			rc = opt_uint(&o->nat.max_sessions, "--max-sessions", optarg, 64, 1u << 26,
 				err, errlen);
 			break;
 		case O_TIMEOUT:
-			if (o->nt == RTE_DIM(o->timeouts)) {
-				snprintf(err, errlen, "--timeout: given more than %zu times",
-					RTE_DIM(o->timeouts));
+			if (opt_nat_timeout_add(&o->nat, optarg, err, errlen) < 0)
 				return -1;
-			}
-			o->timeouts[o->nt++] = optarg;
 			break;
 		case O_FLOWS:
 			rc = opt_uint(&o->flows, "--flows", optarg, 1, 1u << 24, err, errlen);
@@ -509,7 +506,7 @@ parse_opts(int argc, char **argv, struct lab_opts *o, char *err, size_t errlen)
 		snprintf(err, errlen, "--dut external needs --gen-ports: the ports cabled to it");
 		return -1;
 	}
-	if (o->dut != DUT_BUILTIN && (o->profile || o->inside_net || o->max_sessions || o->nt)) {
+	if (o->dut != DUT_BUILTIN && (o->nat.profile || o->nat.inside_net || o->nat.max_sessions || o->nat.nt)) {
 		snprintf(err, errlen, "--profile, --inside-net, --max-sessions and --timeout set "
 			"up the builtin device only");
 		return -1;
@@ -576,23 +573,15 @@ dut_main(void *arg)
 static int
 dut_conf(struct lab *L, char *err, size_t errlen)
 {
-	const struct lab_opts *o = &L->o;
+	struct opt_nat no = L->o.nat;
 	enum natgw_profile pr;
-	unsigned int i;
 
-	if (opt_profile(&pr, o->profile ? o->profile : "aws", err, errlen) < 0)
+	if (no.inside_net == NULL)
+		no.inside_net = DEFAULT_INSIDE;
+	if (no.public_ip == NULL)
+		no.public_ip = DEFAULT_PUBLIC;
+	if (opt_nat_conf(&L->nat, &pr, &no, err, errlen) < 0)
 		return -1;
-	natgw_nat_conf_defaults(&L->nat, pr);
-	if (opt_inside_nets(&L->nat, o->inside_net ? o->inside_net : DEFAULT_INSIDE, err,
-			errlen) < 0 ||
-			opt_public_ips(&L->nat, o->public_ip ? o->public_ip : DEFAULT_PUBLIC, err,
-				errlen) < 0)
-		return -1;
-	for (i = 0; i < o->nt; i++)
-		if (opt_timeout(&L->nat, o->timeouts[i], err, errlen) < 0)
-			return -1;
-	if (o->max_sessions)
-		L->nat.max_sessions = (uint32_t)o->max_sessions;
 	return natgw_nat_conf_check(&L->nat, err, errlen);
 }
 

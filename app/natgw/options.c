@@ -342,3 +342,47 @@ opt_port_alloc(struct natgw_nat_conf *c, const char *arg, char *err, size_t errl
 		p += n + 1;
 	}
 }
+
+int
+opt_nat_timeout_add(struct opt_nat *o, const char *arg, char *err, size_t errlen)
+{
+	if (o->nt == RTE_DIM(o->timeouts)) {
+		snprintf(err, errlen, "--timeout: given more than %zu times", RTE_DIM(o->timeouts));
+		return -1;
+	}
+	o->timeouts[o->nt++] = arg;
+	return 0;
+}
+
+int
+opt_nat_conf(struct natgw_nat_conf *c, enum natgw_profile *pr, const struct opt_nat *o,
+		char *err, size_t errlen)
+{
+	unsigned int i;
+
+	if (opt_profile(pr, o->profile ? o->profile : "aws", err, errlen) < 0)
+		return -1;
+	natgw_nat_conf_defaults(c, *pr);
+	if (opt_inside_nets(c, o->inside_net, err, errlen) < 0 ||
+			opt_public_ips(c, o->public_ip, err, errlen) < 0)
+		return -1;
+	if (o->filtering) {
+		if (*pr != NATGW_PROFILE_RFC) {
+			snprintf(err, errlen, "--filtering: only the rfc profile has a choice "
+				"(aws filters by endpoint, as the AWS gateway does)");
+			return -1;
+		}
+		if (opt_filtering(&c->filtering, o->filtering, err, errlen) < 0)
+			return -1;
+	}
+	for (i = 0; i < o->nt; i++)
+		if (opt_timeout(c, o->timeouts[i], err, errlen) < 0)
+			return -1;
+	if (o->max_sessions)
+		c->max_sessions = (uint32_t)o->max_sessions;
+	if (o->mtu)
+		c->mtu = (uint16_t)o->mtu;
+	if (o->port_alloc && opt_port_alloc(c, o->port_alloc, err, errlen) < 0)
+		return -1;
+	return 0;
+}

@@ -37,6 +37,26 @@ int opt_gateway_union(const char *const *spec, unsigned int n, char *in, char *p
  * addresses; no inside host may belong to two gateways. */
 int opt_gateways(const struct natgw_nat_conf *base, const char *const *spec, unsigned int n,
 		struct natgw_nat_conf *gw, char *err, size_t errlen);
+/* The NAT's options as a command was given them (NULL or 0: not given). */
+struct opt_nat {
+	const char *profile;             /* aws (default) or rfc */
+	const char *inside_net;          /* required: the caller's default if none */
+	const char *public_ip;           /* required, likewise */
+	const char *filtering;           /* rfc only */
+	const char *port_alloc;
+	const char *timeouts[NATGW_TO_MAX * 4]; /* nt CLASS=SECONDS */
+	unsigned int nt;
+	uint64_t max_sessions;           /* range-checked by the caller */
+	uint64_t mtu;                    /* likewise */
+};
+
+/* One more --timeout CLASS=SECONDS into @p o (checked by opt_nat_conf). */
+int opt_nat_timeout_add(struct opt_nat *o, const char *arg, char *err, size_t errlen);
+/* The engine's configuration from @p o, as replay, the dataplane and the lab
+ * all build it: the profile's defaults (its kind into @p pr), then each option
+ * given, each checked on its own (natgw_nat_conf_check checks them together). */
+int opt_nat_conf(struct natgw_nat_conf *c, enum natgw_profile *pr, const struct opt_nat *o,
+		char *err, size_t errlen);
 /* Parse a number in [lo, hi]. */
 int opt_double(double *v, const char *name, const char *arg, double lo, double hi, char *err,
 		size_t errlen);

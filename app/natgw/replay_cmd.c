@@ -241,15 +241,12 @@ natgw_cmd_replay(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *inside = NULL, *public = NULL, *out = DEFAULT_OUT, *profile = "aws";
-	const char *filtering = NULL, *timeouts[NATGW_TO_MAX * 4], *csv = NULL;
-	uint64_t max_sessions = 0, mtu = 0;
-	unsigned int nt = 0, i;
+	const char *out = DEFAULT_OUT, *csv = NULL;
+	struct opt_nat no;
 	bool quiet = false, plot = true;
 	struct natgw_scale_conf scale;
 	int scale_on = -1; /* -1: the profile's default */
 	const char *gwspec[NATGW_REPLAY_MAX_GW];
-	const char *port_alloc = NULL;
 	unsigned int n_gwspec = 0;
 	char union_in[2048], union_pub[2048], synth_net[32], policy[4096];
 	struct natgw_replay_conf rc;
@@ -264,6 +261,7 @@ natgw_cmd_replay(int argc, char **argv)
 	int c, status = 1;
 
 	memset(&rc, 0, sizeof(rc));
+	memset(&no, 0, sizeof(no));
 	memset(&res, 0, sizeof(res));
 	natgw_acct_conf_init(&acct);
 	natgw_scale_conf_defaults(&scale);
@@ -280,34 +278,31 @@ natgw_cmd_replay(int argc, char **argv)
 			continue;
 		switch (c) {
 		case 'i':
-			inside = optarg;
+			no.inside_net = optarg;
 			break;
 		case 'p':
-			public = optarg;
+			no.public_ip = optarg;
 			break;
 		case 'o':
 			out = optarg;
 			break;
 		case 'P':
-			profile = optarg;
+			no.profile = optarg;
 			break;
 		case 'f':
-			filtering = optarg;
+			no.filtering = optarg;
 			break;
 		case 't':
-			if (nt == RTE_DIM(timeouts)) {
-				fprintf(stderr, "natgw replay: --timeout: too many\n");
-				return 2;
-			}
-			timeouts[nt++] = optarg;
+			if (opt_nat_timeout_add(&no, optarg, err, sizeof(err)) < 0)
+				goto bad;
 			break;
 		case 'm':
-			if (opt_uint(&max_sessions, "--max-sessions", optarg, 64, 1u << 26,
+			if (opt_uint(&no.max_sessions, "--max-sessions", optarg, 64, 1u << 26,
 					err, sizeof(err)) < 0)
 				goto bad;
 			break;
 		case 'M':
-			if (opt_uint(&mtu, "--mtu", optarg, 576, 65535, err, sizeof(err)) < 0)
+			if (opt_uint(&no.mtu, "--mtu", optarg, 576, 65535, err, sizeof(err)) < 0)
 				goto bad;
 			break;
 		case 'C':
@@ -327,7 +322,7 @@ natgw_cmd_replay(int argc, char **argv)
 				goto bad;
 			break;
 		case OPT_PORTS:
-			port_alloc = optarg;
+			no.port_alloc = optarg;
 			break;
 		case OPT_GATEWAY:
 			if (opt_gateway_add(gwspec, &n_gwspec, RTE_DIM(gwspec), optarg, err,
@@ -369,7 +364,7 @@ natgw_cmd_replay(int argc, char **argv)
 		return 2;
 	}
 	if (n_gwspec) {
-		if (inside || public) {
+		if (no.inside_net || no.public_ip) {
 			fprintf(stderr, "natgw replay: --gateway gives each gateway its networks "
 				"and addresses: no --inside-net or --public-ip with it\n");
 			return 2;
@@ -377,8 +372,8 @@ natgw_cmd_replay(int argc, char **argv)
 		if (opt_gateway_union(gwspec, n_gwspec, union_in, union_pub, sizeof(union_in),
 				err, sizeof(err)) < 0)
 			goto bad;
-		inside = union_in;
-		public = union_pub;
+		no.inside_net = union_in;
+		no.public_ip = union_pub;
 	}
 	if (optind < argc) {
 		if (synth_opt) {
@@ -387,10 +382,10 @@ natgw_cmd_replay(int argc, char **argv)
 			return 2;
 		}
 		rc.capture = argv[optind];
-		if (!inside || !public) {
+		if (!no.inside_net || !no.public_ip) {
 			fprintf(stderr, "natgw replay: %s is required with a capture: which "
 				"networks are inside, and the NAT's public address\n",
-				!inside ? "--inside-net" : "--public-ip");
+				!no.inside_net ? "--inside-net" : "--public-ip");
 			return 2;
 		}
 	} else {
@@ -399,37 +394,16 @@ natgw_cmd_replay(int argc, char **argv)
 		if (acct.policy_path == NULL)
 			acct.policy_path = data_path(policy, sizeof(policy), POLICY_EXAMPLE);
 		/* The scenario's own network is inside unless told otherwise. */
-		if (inside == NULL) {
+		if (no.inside_net == NULL) {
 			struct in_addr a = {.s_addr = htonl(sconf.net)};
 
 			snprintf(synth_net, sizeof(synth_net), "%s/%u", inet_ntoa(a), sconf.net_len);
-			inside = synth_net;
+			no.inside_net = synth_net;
 		}
-		public = public ? public : DEFAULT_PUBLIC;
+		if (no.public_ip == NULL)
+			no.public_ip = DEFAULT_PUBLIC;
 	}
-	if (opt_profile(&pr, profile, err, sizeof(err)) < 0)
-		goto bad;
-	natgw_nat_conf_defaults(&rc.nat, pr);
-	if (opt_inside_nets(&rc.nat, inside, err, sizeof(err)) < 0 ||
-			opt_public_ips(&rc.nat, public, err, sizeof(err)) < 0)
-		goto bad;
-	if (filtering) {
-		if (pr != NATGW_PROFILE_RFC) {
-			snprintf(err, sizeof(err), "--filtering: only the rfc profile has a choice "
-				"(aws filters by endpoint, as the AWS gateway does)");
-			goto bad;
-		}
-		if (opt_filtering(&rc.nat.filtering, filtering, err, sizeof(err)) < 0)
-			goto bad;
-	}
-	for (i = 0; i < nt; i++)
-		if (opt_timeout(&rc.nat, timeouts[i], err, sizeof(err)) < 0)
-			goto bad;
-	if (max_sessions)
-		rc.nat.max_sessions = (uint32_t)max_sessions;
-	if (mtu)
-		rc.nat.mtu = (uint16_t)mtu;
-	if (port_alloc && opt_port_alloc(&rc.nat, port_alloc, err, sizeof(err)) < 0)
+	if (opt_nat_conf(&rc.nat, &pr, &no, err, sizeof(err)) < 0)
 		goto bad;
 	if (n_gwspec) {
 		if (opt_gateways(&rc.nat, gwspec, n_gwspec, rc.gw, err, sizeof(err)) < 0)
