@@ -39,6 +39,7 @@
 #include "natgw_gen.h"
 #include "natgw_lab.h"
 #include "natgw_synth.h"
+#include "natgw_units.h"
 #include "options.h"
 
 #define DEFAULT_OUT "natgw-lab"
@@ -165,7 +166,7 @@ usage(FILE *f)
 		"                                docs/synth.md, run in real time through the\n"
 		"                                device (default here " LAB_SYNTH ")\n"
 		"  --rate-min PPS, --rate-max PPS  throughput search range (default 10000 and\n"
-		"                                20000000; suffixes k, M)\n"
+		"                                20000000; suffixes k, M, G)\n"
 		"  --precision F                 a bound is final within F of its width\n"
 		"                                (default 0.01)\n"
 		"  --ndr-loss PCT                loss the NDR allows (default 0)\n"
@@ -258,27 +259,19 @@ static const struct option longopts[] = {
 	{NULL, 0, NULL, 0},
 };
 
-/* A rate: a number with an optional k or M. */
+/* A rate, or a count: a number with an optional k, M, G or T (lib/units). */
 static int
 opt_rate(double *v, const char *name, const char *arg, double lo, double hi, char *err,
 		size_t errlen)
 {
-	char buf[64];
-	size_t n = strlen(arg);
-	double mul = 1;
+	double x;
 
-	if (n == 0 || n >= sizeof(buf)) {
-		snprintf(err, errlen, "%s: '%s' is not a rate", name, arg);
+	if (natgw_qty_parse(arg, NATGW_QTY_COUNT, &x) < 0 || !(x >= lo && x <= hi)) {
+		snprintf(err, errlen, "%s: '%s' is not a number from %g to %g (with k, M or G: "
+			"\"500k\", \"2M\")", name, arg, lo, hi);
 		return -1;
 	}
-	memcpy(buf, arg, n + 1);
-	if (buf[n - 1] == 'k' || buf[n - 1] == 'M') {
-		mul = buf[n - 1] == 'k' ? 1e3 : 1e6;
-		buf[n - 1] = 0;
-	}
-	if (opt_double(v, name, buf, lo / mul, hi / mul, err, errlen) < 0)
-		return -1;
-	*v *= mul;
+	*v = x;
 	return 0;
 }
 

@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 
 #include "natgw_synth.h"
+#include "natgw_units.h"
 
 #define SEC 1000000000ull
 
@@ -93,52 +94,18 @@ natgw_synth_conf_defaults(struct natgw_synth_conf *c)
 	c->max_flows = 65536;
 }
 
-/* A number with an optional unit suffix, scaled to the key's unit. */
+/* A number with the units its key takes (lib/units), scaled to the key's unit. */
 static int
 parse_num(const struct key *k, const char *v, double *out)
 {
-	static const struct {
-		const char *sfx;
-		double mul;
-	} time_sfx[] = {{"ns", 1}, {"us", 1e3}, {"ms", 1e6}, {"s", 1e9}, {"m", 60e9},
-		{"h", 3600e9}, {"", 1e9}},
-	  size_sfx[] = {{"Ki", 1024.0}, {"Mi", 1048576.0}, {"Gi", 1073741824.0},
-		{"k", 1e3}, {"K", 1e3}, {"M", 1e6}, {"G", 1e9}, {"T", 1e12}, {"", 1}};
-	char *end;
-	double x;
-	size_t i;
+	static const enum natgw_qty qty[] = {
+		[K_COUNT] = NATGW_QTY_PLAIN, [K_U64] = NATGW_QTY_PLAIN,
+		[K_BYTES] = NATGW_QTY_BYTES, [K_TIME] = NATGW_QTY_SECONDS,
+		[K_RATE] = NATGW_QTY_BITRATE, [K_SHARE] = NATGW_QTY_PLAIN,
+		[K_NET] = NATGW_QTY_PLAIN, [K_IP] = NATGW_QTY_PLAIN,
+	};
 
-	errno = 0;
-	x = strtod(v, &end);
-	if (end == v || errno || !isfinite(x) || *v == '-' || *v == '+' || *v == ' ')
-		return -1;
-	if (k->kind == K_TIME) {
-		for (i = 0; i < sizeof(time_sfx) / sizeof(time_sfx[0]); i++)
-			if (strcmp(end, time_sfx[i].sfx) == 0) {
-				*out = x * time_sfx[i].mul;
-				return 0;
-			}
-		return -1;
-	}
-	if (k->kind == K_BYTES || k->kind == K_RATE) {
-		for (i = 0; i < sizeof(size_sfx) / sizeof(size_sfx[0]); i++) {
-			size_t n = strlen(size_sfx[i].sfx);
-
-			/* "2MB", "16Gbps": a unit word after the multiplier is fine. */
-			if (strncmp(end, size_sfx[i].sfx, n) == 0 &&
-					(strcmp(end + n, "") == 0 ||
-					 (k->kind == K_BYTES && strcmp(end + n, "B") == 0) ||
-					 (k->kind == K_RATE && strcmp(end + n, "bps") == 0))) {
-				*out = x * size_sfx[i].mul;
-				return 0;
-			}
-		}
-		return -1;
-	}
-	if (*end)
-		return -1;
-	*out = x;
-	return 0;
+	return natgw_qty_parse(v, qty[k->kind], out) < 0 ? -1 : 0;
 }
 
 static int

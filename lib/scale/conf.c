@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "natgw_scale.h"
+#include "natgw_units.h"
 #include "scale_private.h"
 
 #define NS_PER_S 1000000000.0
@@ -84,7 +85,8 @@ static const struct key {
 };
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 
-/* A suffix and what it multiplies by, largest first. */
+/* A suffix and what it multiplies by, largest first: how the parameters are
+ * written back as --scale text (natgw_qty_parse reads them). */
 struct unit {
 	const char *name;
 	double mult;
@@ -131,93 +133,31 @@ dur_of(const struct natgw_scale_conf *c, const struct key *k)
 	return ns;
 }
 
-/*
- * A plain decimal number at the start of @p s (digits, a point, an exponent:
- * no sign, no hex, no inf or nan). @return 0 with the number in @p v and what
- * follows it in @p end, or -1.
- */
-static int
-number(const char *s, double *v, const char **end)
-{
-	char *e;
-
-	if (!((*s >= '0' && *s <= '9') || *s == '.') || (s[0] == '0' && (s[1] | 0x20) == 'x'))
-		return -1;
-	errno = 0;
-	*v = strtod(s, &e);
-	if (e == s || errno == ERANGE || !isfinite(*v))
-		return -1;
-	*end = e;
-	return 0;
-}
-
-/* The multiplier of the duration unit @p s, or 0. */
-static double
-dur_mult(const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < N_UNITS(dur_units); i++)
-		if (strcmp(s, dur_units[i].name) == 0)
-			return dur_units[i].mult;
-	return 0;
-}
-
-/* The multiplier of a rate's prefix @p p (k or K, M, G, T), or 1 for none. */
-static double
-prefix_mult(char p)
-{
-	switch (p) {
-	case 'k':
-	case 'K':
-		return 1e3;
-	case 'M':
-		return 1e6;
-	case 'G':
-		return 1e9;
-	case 'T':
-		return 1e12;
-	}
-	return 1;
-}
-
 /* Set key @p k of @p c from the text @p val. @return 0, or -1 with @p err. */
 static int
 set_value(struct natgw_scale_conf *c, const struct key *k, const char *val, char *err,
 		size_t errlen)
 {
-	const char *rest;
-	double v, mult;
+	static const enum natgw_qty qty[] = {
+		[K_BPS] = NATGW_QTY_BITRATE, [K_PPS] = NATGW_QTY_PKTRATE,
+		[K_FRAC] = NATGW_QTY_FRACTION, [K_DUR] = NATGW_QTY_DURATION,
+	};
+	double v;
+	int rc = natgw_qty_parse(val, qty[k->kind], &v);
 
-	if (number(val, &v, &rest) < 0)
+	if (rc == NATGW_QTY_BAD_UNIT && k->kind == K_DUR)
+		return scale_fail(err, errlen, "%s: \"%s\" needs a unit: ns, us, ms, s, "
+			"m or h (\"500ms\", \"60s\", \"2m\")", k->name, val);
+	if (rc < 0)
 		goto bad;
-	switch (k->kind) {
-	case K_BPS:
-	case K_PPS:
-		mult = prefix_mult(*rest);
-		if (mult > 1)
-			rest++;
-		if (*rest != 0 && strcmp(rest, k->kind == K_BPS ? "bps" : "pps") != 0)
-			goto bad;
-		*num_at(c, k) = v * mult;
-		return 0;
-	case K_FRAC:
-		if (strcmp(rest, "%") == 0)
-			v /= 100;
-		else if (*rest != 0)
-			goto bad;
+	if (k->kind != K_DUR) {
 		*num_at(c, k) = v;
 		return 0;
-	case K_DUR:
-		mult = dur_mult(rest);
-		if (mult == 0)
-			return scale_fail(err, errlen, "%s: \"%s\" needs a unit: ns, us, ms, s, "
-				"m or h (\"500ms\", \"60s\", \"2m\")", k->name, val);
-		if (v * mult > DUR_MAX)
-			return scale_fail(err, errlen, "%s: \"%s\" is too long", k->name, val);
-		*dur_at(c, k) = (uint64_t)llround(v * mult);
-		return 0;
 	}
+	if (v > DUR_MAX)
+		return scale_fail(err, errlen, "%s: \"%s\" is too long", k->name, val);
+	*dur_at(c, k) = (uint64_t)llround(v);
+	return 0;
 bad:
 	switch (k->kind) {
 	case K_BPS:
