@@ -499,7 +499,8 @@ parse_opts(int argc, char **argv, struct lab_opts *o, char *err, size_t errlen)
 		snprintf(err, errlen, "--dut external needs --gen-ports: the ports cabled to it");
 		return -1;
 	}
-	if (o->dut != DUT_BUILTIN && (o->nat.profile || o->nat.inside_net || o->nat.max_sessions || o->nat.nt)) {
+	if (o->dut != DUT_BUILTIN && (o->nat.profile || o->nat.inside_net ||
+			o->nat.max_sessions || o->nat.nt)) {
 		snprintf(err, errlen, "--profile, --inside-net, --max-sessions and --timeout set "
 			"up the builtin device only");
 		return -1;

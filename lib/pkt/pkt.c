@@ -372,7 +372,8 @@ natgw_pkt_rewrite(uint8_t *frame, const struct natgw_pkt_info *pi, bool dst_end,
 		uint16_t dqa, dp, dicmp;
 
 		dqa = put32(q + (dst_end ? 12 : 16), addr);
-		dicmp = natgw_csum_add(dqa, put16(q + 10, natgw_csum_apply(natgw_rd16(q + 10), dqa)));
+		dicmp = natgw_csum_add(dqa,
+			put16(q + 10, natgw_csum_apply(natgw_rd16(q + 10), dqa)));
 		dp = put16(ql4 + natgw_l4_port_off(qproto, dst_end), port);
 		dicmp = natgw_csum_add(dicmp, dp);
 		if (pi->flags & NATGW_PKT_F_INNER_L4CS)
@@ -405,7 +406,8 @@ natgw_pkt_parse(const uint8_t *frame, uint32_t len, struct natgw_pkt_info *pi)
 	uint8_t proto;
 
 	if (unlikely(len < ETH_HLEN + 20 + 8 ||
-			natgw_rd16(frame + 12) != rte_cpu_to_be_16(ETHERTYPE_IPV4) || ip[0] != 0x45))
+			natgw_rd16(frame + 12) != rte_cpu_to_be_16(ETHERTYPE_IPV4) ||
+			ip[0] != 0x45))
 		return parse_full(frame, len, pi);
 	tot = rte_be_to_cpu_16(natgw_rd16(ip + 2));
 	proto = ip[9];
