@@ -98,11 +98,11 @@ natgw_synth_conf_defaults(struct natgw_synth_conf *c)
 static int
 parse_num(const struct key *k, const char *v, double *out)
 {
+	/* Networks, addresses and seeds have parsers of their own (set_key). */
 	static const enum natgw_qty qty[] = {
-		[K_COUNT] = NATGW_QTY_PLAIN, [K_U64] = NATGW_QTY_PLAIN,
+		[K_COUNT] = NATGW_QTY_PLAIN, [K_SHARE] = NATGW_QTY_PLAIN,
 		[K_BYTES] = NATGW_QTY_BYTES, [K_TIME] = NATGW_QTY_SECONDS,
-		[K_RATE] = NATGW_QTY_BITRATE, [K_SHARE] = NATGW_QTY_PLAIN,
-		[K_NET] = NATGW_QTY_PLAIN, [K_IP] = NATGW_QTY_PLAIN,
+		[K_RATE] = NATGW_QTY_BITRATE,
 	};
 
 	return natgw_qty_parse(v, qty[k->kind], out) < 0 ? -1 : 0;
