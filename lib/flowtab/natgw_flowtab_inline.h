@@ -182,4 +182,23 @@ natgw_flowtab_find(const struct natgw_flowtab *t, uint32_t h, const struct natgw
 	return 0;
 }
 
+/**
+ * Prefetch both buckets of key @p k: what looking it up and not finding it
+ * reads, and where adding it writes. For a key looked up or added soon, so
+ * that its cache misses overlap others' work.
+ */
+static inline void
+natgw_flowtab_prefetch(const struct natgw_flowtab *t, const struct natgw_flow_key *k)
+{
+	uint64_t lo, hi;
+	uint32_t h;
+	const struct natgw_ft_bucket *b1;
+
+	natgw_ft_key_words(k, &lo, &hi);
+	h = natgw_ft_hash(lo, hi);
+	b1 = natgw_ft_bucket1(t, h);
+	rte_prefetch0(b1);
+	rte_prefetch0(natgw_ft_bucket2(t, h, b1));
+}
+
 #endif /* NATGW_FLOWTAB_INLINE_H */

@@ -1038,11 +1038,18 @@ any_burst(struct natgw_nat *nat, enum natgw_side side, struct rte_mbuf **pkts, u
 	count_burst(nat, side, true, pkts_in, bytes_in);
 	if (nk)
 		hits = natgw_flowtab_lookup_bulk(nat->tbl[side], keys, nk, found);
-	/* Prefetch every session found before touching any. */
+	/* Prefetch every session found before touching any; for a key without
+	 * one, what making its session will read (the profile's choice). */
 	for (i = 0; i < nk; i++)
 		if (hits & (1ull << i)) {
 			sid[kidx[i]] = found[i];
 			rte_prefetch0(&nat->sess[found[i]]);
+		} else if (side == NATGW_SIDE_INSIDE && nat->ops->outbound_guess &&
+				pi[kidx[i]].flags == 0) {
+			struct natgw_flow_key ok;
+
+			if (nat->ops->outbound_guess(nat, keys[i], &ok))
+				natgw_flowtab_prefetch(nat->tbl[NATGW_SIDE_OUTSIDE], &ok);
 		}
 
 	nout = 0;

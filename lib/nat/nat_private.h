@@ -148,6 +148,11 @@ struct nat_profile_ops {
 	/* A packet from the inside with no session: make one, or say why not. */
 	enum natgw_drop (*outbound_new)(struct natgw_nat *nat, const struct natgw_flow_key *k,
 			uint64_t now, uint32_t *sid);
+	/* NULL, or: the outside key outbound_new will most likely give @p k's
+	 * session, its first try (false: no guess). The burst prefetches its
+	 * buckets for every key without a session before making any. */
+	bool (*outbound_guess)(const struct natgw_nat *nat, const struct natgw_flow_key *k,
+			struct natgw_flow_key *ok);
 	/* A packet from the outside with no session: make one, or say why not. */
 	enum natgw_drop (*inbound_new)(struct natgw_nat *nat, const struct natgw_flow_key *k,
 			uint8_t tcp_flags, uint64_t now, uint32_t *sid);

@@ -401,6 +401,29 @@ pool_start(const struct natgw_nat *nat, uint32_t in_ip)
 	return rte_jhash_1word(in_ip, nat->seed) % nat->conf.n_public;
 }
 
+/* The ports probe_port tries for @p k: this worker's slice, or for an inside
+ * port below 1024 under RFC 4787 REQ-3a its slice of 1-1023 (a span of 0:
+ * none). */
+static void
+probe_slice(const struct natgw_nat *nat, const struct natgw_flow_key *k, uint32_t *base,
+		uint32_t *span)
+{
+	*base = nat->port_base;
+	*span = nat->port_span;
+	if (k->proto != IPPROTO_ICMP && nat->conf.port_range_preserve &&
+			rte_be_to_cpu_16(k->src_port) < 1024) {
+		*base = nat->low_base;
+		*span = nat->low_span;
+	}
+}
+
+/* Where in a slice of @p span ports probe_port starts for @p k: per flow. */
+static uint32_t
+probe_start(const struct natgw_nat *nat, const struct natgw_flow_key *k, uint32_t span)
+{
+	return rte_jhash(k, sizeof(*k), nat->seed) % span;
+}
+
 /* Probe this worker's slice of ports from a per-flow starting point for one
  * that `is_free` accepts. With @p reply (the answers' key, endpoint-dependent
  * mappings) and a port_steer hook, each candidate is first moved to where the
@@ -413,25 +436,21 @@ probe_port(const struct natgw_nat *nat, const struct natgw_flow_key *k, uint16_t
 		bool (*is_free)(const struct natgw_nat *, const void *, uint16_t), const void *arg,
 		const struct natgw_flow_key *reply, uint16_t *port)
 {
-	uint32_t start, j, base = nat->port_base, span = nat->port_span;
+	uint32_t start, j, base, span;
 	uint16_t in = rte_be_to_cpu_16(k->src_port);
 	bool steer = reply != NULL && nat->conf.port_steer != NULL;
-	bool l4 = k->proto != IPPROTO_ICMP;
-	bool parity = l4 && nat->conf.port_parity;
+	bool parity = k->proto != IPPROTO_ICMP && nat->conf.port_parity;
 
-	if (l4 && nat->conf.port_range_preserve && in < 1024) {
-		base = nat->low_base;
-		span = nat->low_span;
-		if (span == 0)
-			return -1;
-	}
+	probe_slice(nat, k, &base, &span);
+	if (span == 0)
+		return -1;
 	if (!steer && prefer >= base && prefer < base + span &&
 			(!parity || ((prefer ^ in) & 1) == 0) &&
 			is_free(nat, arg, rte_cpu_to_be_16(prefer))) {
 		*port = rte_cpu_to_be_16(prefer);
 		return 0;
 	}
-	start = rte_jhash(k, sizeof(*k), nat->seed) % span;
+	start = probe_start(nat, k, span);
 	for (j = 0; j < span; j++) {
 		uint16_t h = (uint16_t)(base + (start + j) % span);
 		uint16_t p = rte_cpu_to_be_16(h);
@@ -486,6 +505,24 @@ aws_port_free(const struct natgw_nat *nat, const void *arg, uint16_t port)
 
 	ok.dst_port = port;
 	return natgw_flowtab_lookup(nat->tbl[NATGW_SIDE_OUTSIDE], &ok, &sid) < 0;
+}
+
+/* The outside key aws_outbound_new tries first for @p k: the host's first
+ * address and the flow's first port. Its buckets, looked up by the probe and
+ * written by the insert, are most of a new session's cache misses in a large
+ * table. No guess with steered ports (the hook moves each candidate). */
+static bool
+aws_outbound_guess(const struct natgw_nat *nat, const struct natgw_flow_key *k,
+		struct natgw_flow_key *ok)
+{
+	uint32_t base, span;
+
+	probe_slice(nat, k, &base, &span);
+	if (span == 0 || nat->conf.port_steer != NULL)
+		return false;
+	key_of(ok, k->dst_ip, k->dst_port, nat->conf.public_ip[pool_start(nat, k->src_ip)],
+		rte_cpu_to_be_16((uint16_t)(base + probe_start(nat, k, span))), k->proto);
+	return true;
 }
 
 static enum natgw_drop
@@ -561,6 +598,7 @@ aws_release(struct natgw_nat *nat, struct nat_session *s)
 
 const struct nat_profile_ops nat_aws_ops = {
 	.outbound_new = aws_outbound_new,
+	.outbound_guess = aws_outbound_guess,
 	.inbound_new = aws_inbound_new,
 	.release = aws_release,
 	.hairpin = NULL,

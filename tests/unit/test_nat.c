@@ -19,6 +19,7 @@
 #include <rte_mbuf.h>
 
 #include "nat_addrs.h"
+#include "nat_private.h" /* test_aws_guess: the profile's ops, the session */
 #include "natgw_nat.h"
 #include "natgw_test.h"
 
@@ -1337,6 +1338,64 @@ START_TEST(test_aws_table_full)
 	natgw_nat_expire(nat, T0 + 400 * NS, 1u << 20);
 	ck_assert_uint_eq(st_of(nat)->sessions_active, 0);
 	fwd(nat, IN, &t, T0 + 400 * NS, &g, "after expiry");
+}
+END_TEST
+
+static uint16_t
+steer_nowhere(void *arg, const struct natgw_flow_key *reply)
+{
+	(void)arg;
+	return reply->dst_port;
+}
+
+/*
+ * The burst prefetches, for each key without a session, the buckets of the
+ * outside key the aws profile's guess says the new session will take. The
+ * guess must be the slow path's first try: on a table where no try collides
+ * (a destination a flow), every session made takes exactly the guessed key,
+ * also with four addresses, both protocols, and inside ports below 1024 under
+ * port range preservation. Steered ports get no guess.
+ */
+START_TEST(test_aws_guess)
+{
+	struct natgw_nat_conf c;
+	struct natgw_nat *nat;
+	uint32_t i, sid;
+	uint64_t x = 7;
+
+	conf_base(&c, NATGW_PROFILE_AWS);
+	for (i = 0; i < 4; i++)
+		c.public_ip[i] = htonl(PUB + i);
+	c.n_public = 4;
+	c.port_range_preserve = true;
+	nat = mk(&c);
+	ck_assert_ptr_nonnull(nat->ops->outbound_guess);
+	for (i = 0; i < 3000; i++) {
+		struct natgw_flow_key k, g, made;
+
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		memset(&k, 0, sizeof(k));
+		k.src_ip = htonl(NET | (uint32_t)(x >> 48 & 0xfff) | 1);
+		k.src_port = htons(i % 10 == 0 ? (uint16_t)(1 + (x >> 20) % 1023) :
+			(uint16_t)(1024 + (x >> 20) % 64000));
+		k.dst_ip = htonl(REM2 + i);
+		k.dst_port = htons(443);
+		k.proto = i & 1 ? IPPROTO_UDP : IPPROTO_TCP;
+		ck_assert(nat->ops->outbound_guess(nat, &k, &g));
+		ck_assert_int_eq(nat->ops->outbound_new(nat, &k, T0, &sid), NATGW_DROP_NONE);
+		nat_outside_key(&nat->sess[sid], &made);
+		ck_assert_msg(memcmp(&g, &made, sizeof(g)) == 0,
+			"flow %u: guessed %08x:%u, made %08x:%u", i, ntohl(g.dst_ip),
+			ntohs(g.dst_port), ntohl(made.dst_ip), ntohs(made.dst_port));
+	}
+	c.port_steer = steer_nowhere;
+	nat = mk(&c);
+	{
+		struct natgw_flow_key k = {.src_ip = htonl(PRIV), .src_port = htons(40000),
+			.dst_ip = htonl(REM), .dst_port = htons(443), .proto = IPPROTO_TCP}, g;
+
+		ck_assert(!nat->ops->outbound_guess(nat, &k, &g));
+	}
 }
 END_TEST
 
@@ -3691,6 +3750,7 @@ main(void)
 	tcase_add_test(t, test_aws_port_exhaustion);
 	tcase_add_test(t, test_aws_table_full);
 	tcase_add_test(t, test_aws_unsolicited_inbound);
+	tcase_add_test(t, test_aws_guess);
 	tcase_add_test(t, test_aws_filtering);
 	tcase_add_test(t, test_aws_inside_checks);
 	tcase_add_test(t, test_aws_rst_stale_ack);
