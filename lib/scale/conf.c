@@ -85,22 +85,6 @@ static const struct key {
 };
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 
-/* A suffix and what it multiplies by, largest first: how the parameters are
- * written back as --scale text (natgw_qty_parse reads them). */
-struct unit {
-	const char *name;
-	double mult;
-};
-
-static const struct unit rate_units[] = {
-	{"T", 1e12}, {"G", 1e9}, {"M", 1e6}, {"k", 1e3}, {"", 1},
-};
-static const struct unit dur_units[] = {
-	{"h", 3600 * NS_PER_S}, {"m", 60 * NS_PER_S}, {"s", NS_PER_S}, {"ms", 1e6},
-	{"us", 1e3}, {"ns", 1},
-};
-#define N_UNITS(u) (sizeof(u) / sizeof((u)[0]))
-
 static double *
 num_at(struct natgw_scale_conf *c, const struct key *k)
 {
@@ -233,52 +217,23 @@ natgw_scale_conf_set(struct natgw_scale_conf *c, const char *spec, char *err, si
 	return 0;
 }
 
-/* @p v (bits or packets a second) as it reads best ("5G", "1.5M", "250k"). */
+/* Parameters as they read best, and as --scale reads them back (lib/units). */
 static const char *
 fmt_rate(char *buf, size_t len, double v)
 {
-	size_t i;
-
-	for (i = 0; i < N_UNITS(rate_units); i++) {
-		double q = v / rate_units[i].mult;
-
-		if (q < 1 && rate_units[i].mult > 1)
-			continue;
-		snprintf(buf, len, "%.15g", q);
-		if (strtod(buf, NULL) * rate_units[i].mult == v) {
-			snprintf(buf, len, "%.15g%s", q, rate_units[i].name);
-			return buf;
-		}
-	}
-	snprintf(buf, len, "%.17g", v);
-	return buf;
+	return natgw_qty_format(buf, len, NATGW_QTY_COUNT, v);
 }
 
-/* @p ns in the largest unit that holds it whole ("60s", "10m", "1ms"). */
 static const char *
 fmt_dur(char *buf, size_t len, uint64_t ns)
 {
-	size_t i;
-
-	for (i = 0; i < N_UNITS(dur_units) - 1; i++) {
-		uint64_t m = (uint64_t)dur_units[i].mult;
-
-		if (ns != 0 && ns % m == 0)
-			break;
-	}
-	snprintf(buf, len, "%llu%s", (unsigned long long)(ns / (uint64_t)dur_units[i].mult),
-		dur_units[i].name);
-	return buf;
+	return natgw_qty_format_ns(buf, len, ns);
 }
 
-/* A fraction, as short as reads back the same. */
 static const char *
 fmt_frac(char *buf, size_t len, double v)
 {
-	snprintf(buf, len, "%.15g", v);
-	if (strtod(buf, NULL) != v)
-		snprintf(buf, len, "%.17g", v);
-	return buf;
+	return natgw_qty_format(buf, len, NATGW_QTY_FRACTION, v);
 }
 
 int

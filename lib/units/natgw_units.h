@@ -10,6 +10,9 @@
 #ifndef NATGW_UNITS_H
 #define NATGW_UNITS_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 /** What a quantity is, and so which units it takes. */
 enum natgw_qty {
 	NATGW_QTY_PLAIN,    /**< a number, no unit */
@@ -35,5 +38,19 @@ enum {
  * @return 0, NATGW_QTY_NOT_NUMBER or NATGW_QTY_BAD_UNIT.
  */
 int natgw_qty_parse(const char *s, enum natgw_qty kind, double *v);
+
+/**
+ * Write @p v, a quantity of @p kind in its base unit, as natgw_qty_parse
+ * reads it back exactly, in the largest unit that keeps it so: counts and
+ * rates as "5G", "1.5M", "250k" (no unit word), durations (nanoseconds, a
+ * whole number) as "60s", "10m", "1ms", fractions as the shortest decimal.
+ * PLAIN, BYTES and SECONDS are written as COUNT, FRACTION and DURATION are.
+ * @return @p buf.
+ */
+const char *natgw_qty_format(char *buf, size_t len, enum natgw_qty kind, double v);
+
+/** A duration of @p ns nanoseconds as natgw_qty_format writes it, from a
+ * whole number (beyond a double's 2^53 too). @return @p buf. */
+const char *natgw_qty_format_ns(char *buf, size_t len, uint64_t ns);
 
 #endif /* NATGW_UNITS_H */

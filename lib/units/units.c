@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -123,4 +125,57 @@ natgw_qty_parse(const char *s, enum natgw_qty kind, double *v)
 		return NATGW_QTY_BAD_UNIT;
 	*v = x * mult;
 	return 0;
+}
+
+/* A count or a rate in the largest decimal prefix that holds it exactly. */
+static const char *
+format_count(char *buf, size_t len, double v)
+{
+	size_t i = N(decimal);
+
+	/* From T down to k (K is k's other spelling), then none. */
+	while (i-- > 0) {
+		double q = v / decimal[i].mult;
+
+		if (q < 1 || decimal[i].name[0] == 'K')
+			continue;
+		snprintf(buf, len, "%.15g", q);
+		if (strtod(buf, NULL) * decimal[i].mult == v) {
+			snprintf(buf, len, "%.15g%s", q, decimal[i].name);
+			return buf;
+		}
+	}
+	snprintf(buf, len, "%.15g", v);
+	if (strtod(buf, NULL) != v)
+		snprintf(buf, len, "%.17g", v);
+	return buf;
+}
+
+const char *
+natgw_qty_format_ns(char *buf, size_t len, uint64_t ns)
+{
+	size_t i = N(durations) - 1;
+
+	while (i > 0 && (ns == 0 || ns % (uint64_t)durations[i].mult != 0))
+		i--;
+	snprintf(buf, len, "%llu%s", (unsigned long long)(ns / (uint64_t)durations[i].mult),
+		durations[i].name);
+	return buf;
+}
+
+const char *
+natgw_qty_format(char *buf, size_t len, enum natgw_qty kind, double v)
+{
+	switch (kind) {
+	case NATGW_QTY_DURATION:
+	case NATGW_QTY_SECONDS:
+		return natgw_qty_format_ns(buf, len, (uint64_t)llround(v));
+	case NATGW_QTY_FRACTION:
+		snprintf(buf, len, "%.15g", v);
+		if (strtod(buf, NULL) != v)
+			snprintf(buf, len, "%.17g", v);
+		return buf;
+	default:
+		return format_count(buf, len, v);
+	}
 }

@@ -2,11 +2,14 @@
 /*
  * lib/units: every kind of quantity, what it takes and what it refuses, with
  * the value each accepted text must give (worked out in the tables, not by the
- * code under test). The library does not use DPDK and this suite starts no EAL.
+ * code under test); what the formatter writes, and that it reads back exactly.
+ * The library does not use DPDK and this suite starts no EAL.
  */
 #include <check.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "natgw_test.h"
 #include "natgw_units.h"
@@ -162,6 +165,72 @@ START_TEST(test_plain_numbers_everywhere)
 }
 END_TEST
 
+/* What natgw_qty_format writes, and that it reads back as the same value. */
+START_TEST(test_format)
+{
+	static const struct {
+		enum natgw_qty kind;
+		double v;
+		const char *want;
+	} f[] = {
+		{NATGW_QTY_COUNT, 5e9, "5G"},
+		{NATGW_QTY_COUNT, 1.5e9, "1.5G"},
+		{NATGW_QTY_COUNT, 250e3, "250k"},
+		{NATGW_QTY_COUNT, 45e9, "45G"},
+		{NATGW_QTY_COUNT, 2e12, "2T"},
+		{NATGW_QTY_COUNT, 999, "999"},
+		{NATGW_QTY_COUNT, 0, "0"},
+		{NATGW_QTY_COUNT, 1234567, "1.234567M"},
+		{NATGW_QTY_BITRATE, 1e6, "1M"},
+		{NATGW_QTY_PKTRATE, 0.5, "0.5"},
+		{NATGW_QTY_FRACTION, 0.9, "0.9"},
+		{NATGW_QTY_FRACTION, 0.95, "0.95"},
+		{NATGW_QTY_DURATION, 60e9, "1m"},
+		{NATGW_QTY_DURATION, 90e9, "90s"},
+		{NATGW_QTY_DURATION, 3600e9, "1h"},
+		{NATGW_QTY_DURATION, 1500, "1500ns"},
+		{NATGW_QTY_DURATION, 1e6, "1ms"},
+		{NATGW_QTY_DURATION, 0, "0ns"},
+		{NATGW_QTY_DURATION, 600e9, "10m"},
+	};
+	uint64_t x = 1;
+	unsigned int i;
+	char buf[64];
+
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		double back = -1;
+
+		natgw_qty_format(buf, sizeof(buf), f[i].kind, f[i].v);
+		ck_assert_msg(strcmp(buf, f[i].want) == 0, "%.17g written \"%s\", expected \"%s\"",
+			f[i].v, buf, f[i].want);
+		ck_assert_int_eq(natgw_qty_parse(buf, f[i].kind, &back), 0);
+		ck_assert_msg(back == f[i].v, "\"%s\" read back %.17g", buf, back);
+	}
+	/* Round trips of awkward values: every one read back exactly. */
+	for (i = 0; i < 20000; i++) {
+		double v, back;
+		uint64_t ns;
+
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		v = (double)(x >> 11) / (double)(1ull << (x % 53));
+		natgw_qty_format(buf, sizeof(buf), NATGW_QTY_COUNT, v);
+		ck_assert_msg(natgw_qty_parse(buf, NATGW_QTY_COUNT, &back) == 0 && back == v,
+			"%.17g written \"%s\", read back %.17g", v, buf, back);
+		natgw_qty_format(buf, sizeof(buf), NATGW_QTY_FRACTION, v);
+		ck_assert_msg(natgw_qty_parse(buf, NATGW_QTY_FRACTION, &back) == 0 && back == v,
+			"%.17g written \"%s\", read back %.17g", v, buf, back);
+		ns = (x >> 20) % 1000000 * (i % 3 == 0 ? 1000000000ull : i % 3 == 1 ? 1000 : 1);
+		natgw_qty_format_ns(buf, sizeof(buf), ns);
+		ck_assert_msg(natgw_qty_parse(buf, NATGW_QTY_DURATION, &back) == 0 &&
+			back == (double)ns, "%llu ns written \"%s\", read back %.17g",
+			(unsigned long long)ns, buf, back);
+	}
+	/* Beyond a double's integers: the whole number, in nanoseconds. */
+	natgw_qty_format_ns(buf, sizeof(buf), 1000000000000000001ull);
+	ck_assert_str_eq(buf, "1000000000000000001ns");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -171,6 +240,7 @@ main(void)
 	tcase_add_test(tc, test_accepted);
 	tcase_add_test(tc, test_refused);
 	tcase_add_test(tc, test_plain_numbers_everywhere);
+	tcase_add_test(tc, test_format);
 	suite_add_tcase(s, tc);
 	return natgw_test_run(s);
 }
