@@ -213,10 +213,9 @@ natgw_pkt_common(const uint8_t *frame, uint32_t len, uint16_t max_ip, uint64_t k
 
 	if (len < 14 + 20 + 8)
 		return false;
-	memcpy(&et, frame + 12, 2);
-	memcpy(&tot, ip + 2, 2);
-	memcpy(&frag, ip + 6, 2);
-	tot = rte_be_to_cpu_16(tot);
+	et = natgw_rd16(frame + 12);
+	tot = rte_be_to_cpu_16(natgw_rd16(ip + 2));
+	frag = natgw_rd16(ip + 6);
 	proto = ip[9];
 	/* 0x0800 and 0x3fff in network order, read as host words. */
 	if (et != rte_cpu_to_be_16(0x0800) || ip[0] != 0x45 || ip[8] <= 1 ||
