@@ -134,11 +134,9 @@ netns_exit() {
 		done
 	fi
 	[ -n "$TMP" ] && rm -rf "$TMP"
-	if [ "$rc" = 77 ]; then
-		:
-	elif [ "$rc" = 0 ]; then
+	if [ "$rc" = 0 ]; then
 		say "$name: $npass passed (${SECONDS}s)"
-	else
+	elif [ "$rc" != 77 ]; then
 		say "$name: FAILED, $npass passed, $nfail failed (${SECONDS}s; see the FAIL lines and the logs above)"
 	fi
 	exit "$rc"
